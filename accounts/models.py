@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from accounts.roles import ROLE_ORDER, Role
+
+
+class User(AbstractUser):
+    """A Veil user. Roles are Django groups (see :mod:`accounts.roles`)."""
+
+    email = models.EmailField("email address", blank=True)
+    is_service_account = models.BooleanField(
+        default=False,
+        help_text="Acts for scheduled tasks and commands in the audit trail; cannot log in.",
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def role(self) -> Role | None:
+        """The user's highest role, or ``None`` for a user without one."""
+        names = {group.name for group in self.groups.all()}
+        for role in reversed(ROLE_ORDER):
+            if role.value in names:
+                return role
+        return None
+
+    def has_role(self, *roles: Role) -> bool:
+        current = self.role
+        return current is not None and current in roles

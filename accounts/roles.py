@@ -1,0 +1,82 @@
+"""Veil's four roles and the model-level permissions each one holds.
+
+Model-level permissions mean "on every row". Guards and supervisors hold none on sites and
+cameras: their scope comes from object permissions on the sites they are assigned to (see
+:mod:`vms.permissions`). DPO and Admin see everything; only Admin changes configuration.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    GUARD = "Guard", "Guard"
+    SUPERVISOR = "Supervisor", "Supervisor"
+    DPO = "DPO", "Data protection officer"
+    ADMIN = "Admin", "Admin"
+
+
+# Lowest to highest; a user's role is the highest group they belong to.
+ROLE_ORDER = [Role.GUARD, Role.SUPERVISOR, Role.DPO, Role.ADMIN]
+
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.GUARD: [],
+    Role.SUPERVISOR: [],
+    Role.DPO: [
+        "accounts.view_user",
+        "cameras.view_site",
+        "cameras.view_camera",
+        "compliance.view_accessevent",
+        "auditlog.view_logentry",
+    ],
+    Role.ADMIN: [
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.view_user",
+        "cameras.add_site",
+        "cameras.change_site",
+        "cameras.view_site",
+        "cameras.add_camera",
+        "cameras.change_camera",
+        "cameras.view_camera",
+        "compliance.view_accessevent",
+        "auditlog.view_logentry",
+    ],
+}
+
+# Object permissions given on a site when a user is assigned to it, by role.
+SITE_ASSIGNMENT_PERMISSIONS: dict[Role, list[str]] = {
+    Role.GUARD: ["cameras.view_site"],
+    Role.SUPERVISOR: ["cameras.view_site"],
+}
+
+
+def sync_role_groups(apps) -> None:
+    """Create the role groups and give each exactly its listed permissions.
+
+    Idempotent; runs from the role data migration and after every ``migrate`` so that
+    permissions of apps migrated later are attached too. Permissions whose model does not
+    exist yet are skipped until then.
+    """
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, perm_names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role.value)
+        wanted = []
+        for name in perm_names:
+            app_label, codename = name.split(".")
+            perm = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if perm is not None:
+                wanted.append(perm)
+        group.permissions.set(wanted)
+
+
+def sync_role_groups_after_migrate(sender, **kwargs) -> None:
+    from django.apps import apps as global_apps
+
+    if sender.name != "accounts":
+        return
+    sync_role_groups(kwargs.get("apps") or global_apps)

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django_countries.fields import CountryField
+
+from cameras.sources import redact_source_url, source_url_with_credentials
+from cameras.validators import (
+    validate_region,
+    validate_source_url,
+    validate_specific_purpose,
+    validate_time_zone,
+)
+from vms.permissions import RestrictedManager
+
+DEFAULT_RETENTION_HOURS = 72
+
+
+class Site(models.Model):
+    """A place with cameras. Its jurisdiction decides which rules apply to them."""
+
+    name = models.CharField(max_length=120, unique=True)
+    address = models.TextField(blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    country = CountryField(help_text="Jurisdiction: the country whose law applies.")
+    region = models.CharField(
+        "state / province",
+        max_length=8,
+        blank=True,
+        help_text="Where the law differs by state (US, CA, AU): its code, e.g. IL.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.region = (self.region or "").strip().upper()
+        validate_region(str(self.country), self.region)
+
+    def get_absolute_url(self) -> str:
+        return reverse("cameras:site-detail", args=[self.pk])
+
+
+class LawfulBasis(models.TextChoices):
+    """GDPR Art. 6(1) bases."""
+
+    CONSENT = "consent", "Consent (Art. 6(1)(a))"
+    CONTRACT = "contract", "Contract (Art. 6(1)(b))"
+    LEGAL_OBLIGATION = "legal_obligation", "Legal obligation (Art. 6(1)(c))"
+    VITAL_INTERESTS = "vital_interests", "Vital interests (Art. 6(1)(d))"
+    PUBLIC_TASK = "public_task", "Public task (Art. 6(1)(e))"
+    LEGITIMATE_INTERESTS = "legitimate_interests", "Legitimate interests (Art. 6(1)(f))"
+
+
+class CameraStatus(models.TextChoices):
+    UNKNOWN = "unknown", "Not yet probed"
+    ONLINE = "online", "Online"
+    OFFLINE = "offline", "Offline"
+    ERROR = "error", "Error"
+
+
+class Camera(models.Model):
+    """A registered camera: where it is, why it films, and what Veil last measured of it."""
+
+    permission_parent = "site"
+
+    name = models.CharField(max_length=120)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="cameras")
+    source_url = models.CharField(
+        max_length=2000,
+        validators=[validate_source_url],
+        help_text="rtsp://, rtsps://, http(s):// (MJPEG) or file:// — without credentials.",
+    )
+    source_username = models.CharField(max_length=200, blank=True)
+    source_password = models.CharField(max_length=200, blank=True)
+    purpose = models.TextField(validators=[validate_specific_purpose])
+    lawful_basis = models.CharField(max_length=32, choices=LawfulBasis.choices)
+    retention_hours = models.PositiveIntegerField(
+        default=DEFAULT_RETENTION_HOURS,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 365)],
+    )
+    retention_justification = models.TextField(
+        blank=True, help_text=f"Required when retention exceeds {DEFAULT_RETENTION_HOURS} hours."
+    )
+    enabled = models.BooleanField(default=True)
+
+    # Measured by the health probe.
+    status = models.CharField(
+        max_length=16, choices=CameraStatus.choices, default=CameraStatus.UNKNOWN
+    )
+    status_message = models.CharField(max_length=500, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    last_probe_at = models.DateTimeField(null=True, blank=True)
+    next_probe_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    probe_failures = models.PositiveIntegerField(default=0)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    frame_rate = models.FloatField(null=True, blank=True)
+    codec = models.CharField(max_length=32, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["site__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "name"], name="camera_name_unique_per_site")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.site})"
+
+    def clean(self) -> None:
+        if (
+            self.retention_hours
+            and self.retention_hours > DEFAULT_RETENTION_HOURS
+            and not (self.retention_justification or "").strip()
+        ):
+            raise ValidationError(
+                {
+                    "retention_justification": (
+                        f"Keeping video longer than {DEFAULT_RETENTION_HOURS} hours needs a "
+                        "written justification."
+                    )
+                }
+            )
+
+    def get_absolute_url(self) -> str:
+        return reverse("cameras:camera-detail", args=[self.pk])
+
+    @property
+    def source_url_display(self) -> str:
+        """The source URL as it may be shown: never with credentials."""
+        return redact_source_url(self.source_url)
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.source_username or self.source_password)
+
+    @property
+    def resolution(self) -> str:
+        return f"{self.width}×{self.height}" if self.width and self.height else ""
+
+    def stream_url(self) -> str:
+        """The URL with credentials, for the process that opens the stream. Never display."""
+        return source_url_with_credentials(
+            self.source_url, self.source_username, self.source_password
+        )

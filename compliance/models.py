@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from vms.permissions import RestrictedQuerySet
+
+
+class AccessKind(models.TextChoices):
+    """Typed sensitive actions. Later capabilities add theirs here."""
+
+    LOGIN = "login", "Logged in"
+    LOGOUT = "logout", "Logged out"
+    LOGIN_FAILED = "login_failed", "Failed log-in"
+    CAMERA_VIEW = "camera_view", "Viewed camera detail"
+    LIVE_VIEW = "live_view", "Viewed live video"
+    CLIP_VIEW = "clip_view", "Viewed a clip or snapshot"
+    EXPORT = "export", "Exported"
+    UNMASK = "unmask", "Un-masked video"
+    ACCESS_GRANT = "access_grant", "Granted access"
+    ACCESS_REVOKE = "access_revoke", "Revoked access"
+    ROLE_CHANGE = "role_change", "Changed a role"
+    USER_DEACTIVATE = "user_deactivate", "Deactivated a user"
+    REPORT = "report", "Generated a report"
+
+
+class ReadOnlyRecordError(Exception):
+    """Raised on any attempt to change or delete an audit record."""
+
+
+class AccessEventQuerySet(RestrictedQuerySet):
+    def restrict(self, user, action: str = "view"):
+        # Audit rows are read-only for everyone: only "view" can ever match.
+        if action != "view":
+            return self.none()
+        return super().restrict(user, action)
+
+    def update(self, **kwargs):
+        raise ReadOnlyRecordError("Access events are append-only.")
+
+    def delete(self):
+        raise ReadOnlyRecordError("Access events are append-only.")
+
+
+class AccessEvent(models.Model):
+    """One sensitive action, written by the service that performs it, in its transaction."""
+
+    occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=32, choices=AccessKind.choices, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="access_events",
+    )
+    # Kept as typed, so the record stays readable if the account is renamed.
+    actor_username = models.CharField(max_length=150, blank=True)
+    target_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    target_id = models.CharField(max_length=64, blank=True)
+    target_repr = models.CharField(max_length=300, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    objects = models.Manager.from_queryset(AccessEventQuerySet)()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_username or '-'} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ReadOnlyRecordError("Access events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ReadOnlyRecordError("Access events are append-only.")
