@@ -1,7 +1,13 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+
+from vms.permissions import RestrictedQuerySet
+
+
+class VeilUserManager(UserManager.from_queryset(RestrictedQuerySet)):
+    """Django's user manager, with the permission gate's ``restrict``."""
 
 from accounts.roles import ROLE_ORDER, Role
 
@@ -14,6 +20,8 @@ class User(AbstractUser):
         default=False,
         help_text="Acts for scheduled tasks and commands in the audit trail; cannot log in.",
     )
+
+    objects = VeilUserManager()
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

@@ -1,0 +1,184 @@
+"""Writes of the accounts app: users, roles and who may see which site or camera.
+
+Role changes, deactivations and access grants are sensitive: each writes a typed access event
+in the same transaction, besides the change log that django-auditlog keeps.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from guardian.shortcuts import assign_perm, remove_perm
+
+from accounts.roles import ROLE_ORDER, SITE_ASSIGNMENT_PERMISSIONS, Role
+from compliance.models import AccessKind
+from compliance.services import access_event_record
+
+User = get_user_model()
+
+
+def _require(actor, perm: str) -> None:
+    if actor is None or not actor.is_active or not actor.has_perm(perm):
+        raise PermissionDenied("You may not manage users.")
+
+
+def _set_role(user, role: Role | None) -> None:
+    role_groups = Group.objects.filter(name__in=[r.value for r in ROLE_ORDER])
+    user.groups.remove(*role_groups)
+    if role is not None:
+        user.groups.add(Group.objects.get(name=Role(role).value))
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor,
+    username: str,
+    password: str,
+    role: Role | str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    request=None,
+):
+    """Create a user with one role. The password must pass Django's validators."""
+    _require(actor, "accounts.add_user")
+    user = User(username=username, email=email, first_name=first_name, last_name=last_name)
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    _set_role(user, Role(role))
+    access_event_record(
+        kind=AccessKind.ROLE_CHANGE,
+        actor=actor,
+        target=user,
+        data={"role": Role(role).value, "previous_role": None},
+        request=request,
+    )
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *,
+    actor,
+    user,
+    role: Role | str | None = None,
+    is_active: bool | None = None,
+    email: str | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    request=None,
+):
+    """Change a user's details, role or active flag. Nobody deactivates themself."""
+    _require(actor, "accounts.change_user")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    for name, value in (("email", email), ("first_name", first_name), ("last_name", last_name)):
+        if value is not None:
+            setattr(user, name, value)
+    if is_active is not None and is_active != user.is_active:
+        if not is_active and user.pk == actor.pk:
+            raise ValidationError("You cannot deactivate your own account.")
+        user.is_active = is_active
+        if not is_active:
+            access_event_record(
+                kind=AccessKind.USER_DEACTIVATE, actor=actor, target=user, request=request
+            )
+    user.full_clean()
+    user.save()
+    if role is not None:
+        previous = user.role
+        new = Role(role)
+        if previous != new:
+            if user.pk == actor.pk and previous == Role.ADMIN:
+                raise ValidationError("You cannot remove your own Admin role.")
+            _set_role(user, new)
+            access_event_record(
+                kind=AccessKind.ROLE_CHANGE,
+                actor=actor,
+                target=user,
+                data={"role": new.value, "previous_role": previous.value if previous else None},
+                request=request,
+            )
+    return user
+
+
+def user_deactivate(*, actor, user, request=None):
+    """Deactivate an account: it can no longer log in; its history stays."""
+    return user_update(actor=actor, user=user, is_active=False, request=request)
+
+
+@transaction.atomic
+def user_set_password(*, actor, user, password: str, request=None):
+    """Set a new password for a user (admin reset); validated like any password."""
+    _require(actor, "accounts.change_user")
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
+
+
+def _assignment_perms(user) -> list[str]:
+    return SITE_ASSIGNMENT_PERMISSIONS.get(user.role, ["cameras.view_site"])
+
+
+@transaction.atomic
+def site_assign_user(*, actor, site, user, request=None) -> None:
+    """Let a guard or supervisor see a site and all its cameras."""
+    _require(actor, "accounts.change_user")
+    for perm in _assignment_perms(user):
+        assign_perm(perm, user, site)
+    access_event_record(
+        kind=AccessKind.ACCESS_GRANT,
+        actor=actor,
+        target=site,
+        data={"user": user.get_username(), "scope": "site"},
+        request=request,
+    )
+
+
+@transaction.atomic
+def site_unassign_user(*, actor, site, user, request=None) -> None:
+    """Take a site (and its cameras) away from a user."""
+    _require(actor, "accounts.change_user")
+    for perm in set(_assignment_perms(user)) | {"cameras.view_site"}:
+        remove_perm(perm, user, site)
+    access_event_record(
+        kind=AccessKind.ACCESS_REVOKE,
+        actor=actor,
+        target=site,
+        data={"user": user.get_username(), "scope": "site"},
+        request=request,
+    )
+
+
+@transaction.atomic
+def camera_grant_user(*, actor, camera, user, request=None) -> None:
+    """Let a user see one camera, without the rest of its site."""
+    _require(actor, "accounts.change_user")
+    assign_perm("cameras.view_camera", user, camera)
+    access_event_record(
+        kind=AccessKind.ACCESS_GRANT,
+        actor=actor,
+        target=camera,
+        data={"user": user.get_username(), "scope": "camera"},
+        request=request,
+    )
+
+
+@transaction.atomic
+def camera_revoke_user(*, actor, camera, user, request=None) -> None:
+    """Take one directly granted camera away from a user."""
+    _require(actor, "accounts.change_user")
+    remove_perm("cameras.view_camera", user, camera)
+    access_event_record(
+        kind=AccessKind.ACCESS_REVOKE,
+        actor=actor,
+        target=camera,
+        data={"user": user.get_username(), "scope": "camera"},
+        request=request,
+    )

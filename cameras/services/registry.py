@@ -1,0 +1,137 @@
+"""Writes to the site and camera registry.
+
+Every write re-checks the actor's right inside the transaction (the gate is the source of
+truth, not the view that called), validates the whole model, and leaves the change log to
+django-auditlog with the actor set by the caller's context (request middleware, or
+``compliance.audit.acting_as`` in tasks and commands).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from cameras.models import Camera, Site
+from cameras.sources import split_credentials
+from vms.permissions import get_restricted_or_404, permission_name
+
+SITE_FIELDS = ("name", "address", "time_zone", "country", "region")
+CAMERA_FIELDS = (
+    "name",
+    "site",
+    "source_url",
+    "source_username",
+    "source_password",
+    "purpose",
+    "lawful_basis",
+    "retention_hours",
+    "retention_justification",
+    "enabled",
+)
+
+
+def _require_model_permission(actor, model, action: str) -> None:
+    if actor is None or not actor.is_active or not actor.has_perm(permission_name(model, action)):
+        raise PermissionDenied(f"You may not {action} {model._meta.verbose_name_plural}.")
+
+
+def _apply_source(camera: Camera, fields: dict[str, Any]) -> None:
+    """Move credentials typed into the URL into their own fields; keep stored ones otherwise."""
+    url = fields.pop("source_url", None)
+    username = fields.pop("source_username", None)
+    password = fields.pop("source_password", None)
+    if url is not None:
+        clean, url_user, url_password = split_credentials(url.strip())
+        camera.source_url = clean
+        if url_user or url_password:
+            camera.source_username, camera.source_password = url_user, url_password
+    # Blank username/password inputs mean "unchanged", as with password fields everywhere.
+    if username:
+        camera.source_username = username
+    if password:
+        camera.source_password = password
+
+
+@transaction.atomic
+def site_create(*, actor, **fields: Any) -> Site:
+    """Create a site. Needs the model-level ``add_site`` permission (Admin)."""
+    _require_model_permission(actor, Site, "add")
+    site = Site(**{k: v for k, v in fields.items() if k in SITE_FIELDS})
+    site.full_clean()
+    site.save()
+    return site
+
+
+@transaction.atomic
+def site_update(*, actor, site: Site, **fields: Any) -> Site:
+    """Change a site's details; the actor must be allowed to change that site."""
+    site = get_restricted_or_404(Site.objects.select_for_update(), actor, "change", pk=site.pk)
+    for name, value in fields.items():
+        if name in SITE_FIELDS:
+            setattr(site, name, value)
+    site.full_clean()
+    site.save()
+    return site
+
+
+@transaction.atomic
+def camera_register(*, actor, site: Site, **fields: Any) -> Camera:
+    """Register a camera on a site the actor may see, with a specific purpose.
+
+    Credentials typed into ``source_url`` (``rtsp://user:pass@host``) are stored apart and
+    never shown again.
+    """
+    _require_model_permission(actor, Camera, "add")
+    if not Site.objects.restrict(actor, "view").filter(pk=site.pk).exists():
+        raise PermissionDenied("You may not add cameras to this site.")
+    camera = Camera(site=site)
+    fields = {k: v for k, v in fields.items() if k in CAMERA_FIELDS and k != "site"}
+    _apply_source(camera, fields)
+    for name, value in fields.items():
+        setattr(camera, name, value)
+    camera.full_clean()
+    camera.save()
+    return camera
+
+
+@transaction.atomic
+def camera_update(*, actor, camera: Camera, **fields: Any) -> Camera:
+    """Change a camera's registration. Measured facts are the probe's, not the actor's."""
+    camera = get_restricted_or_404(
+        Camera.objects.select_for_update(), actor, "change", pk=camera.pk
+    )
+    fields = {k: v for k, v in fields.items() if k in CAMERA_FIELDS}
+    new_site = fields.pop("site", None)
+    if new_site is not None and new_site.pk != camera.site_id:
+        if not Site.objects.restrict(actor, "view").filter(pk=new_site.pk).exists():
+            raise PermissionDenied("You may not move cameras to this site.")
+        camera.site = new_site
+    source_changed = "source_url" in fields and fields["source_url"] != camera.source_url
+    _apply_source(camera, fields)
+    for name, value in fields.items():
+        setattr(camera, name, value)
+    if source_changed:
+        # A new source has not been measured yet: probe it soon.
+        camera.probe_failures = 0
+        camera.next_probe_at = None
+    camera.full_clean()
+    camera.save()
+    return camera
+
+
+def camera_disable(*, actor, camera: Camera) -> Camera:
+    """Stop using a camera: no analytics, no live view. The record and its history stay."""
+    return camera_update(actor=actor, camera=camera, enabled=False)
+
+
+@transaction.atomic
+def camera_detail_open(*, actor, camera_id, request=None) -> Camera:
+    """Open a camera's detail for the actor, and record that they looked (an access event)."""
+    from compliance.models import AccessKind
+    from compliance.services import access_event_record
+
+    camera = get_restricted_or_404(Camera.objects.select_related("site"), actor, "view", pk=camera_id)
+    access_event_record(kind=AccessKind.CAMERA_VIEW, actor=actor, target=camera, request=request)
+    return camera
