@@ -29,6 +29,10 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "cameras.view_camera",
         "compliance.view_accessevent",
         "auditlog.view_logentry",
+        "analytics.view_alert",
+        "analytics.view_rule",
+        "analytics.view_zone",
+        "privacy.view_privacymask",
     ],
     Role.ADMIN: [
         "accounts.add_user",
@@ -42,6 +46,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "cameras.view_camera",
         "compliance.view_accessevent",
         "auditlog.view_logentry",
+        "analytics.view_alert",
+        *[f"analytics.{a}_{m}" for m in ("rule", "zone") for a in ("add", "change", "delete", "view")],
+        *[f"privacy.{a}_privacymask" for a in ("add", "change", "delete", "view")],
     ],
 }
 

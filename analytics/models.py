@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from cameras.models import Camera
+from vms.permissions import RestrictedManager
+
+
+def validate_points(value) -> None:
+    """Normalised polygon or polyline: a list of [x, y] pairs within 0..1."""
+    if not isinstance(value, list) or len(value) < 2:
+        raise ValidationError("Give at least two points as [[x, y], ...].")
+    for point in value:
+        if (
+            not isinstance(point, list | tuple)
+            or len(point) != 2
+            or not all(isinstance(c, int | float) and 0.0 <= c <= 1.0 for c in point)
+        ):
+            raise ValidationError("Each point is [x, y] with 0 <= x, y <= 1 (fraction of the frame).")
+
+
+class Zone(models.Model):
+    """An area (polygon) or a line drawn over a camera's view, in frame fractions."""
+
+    class Kind(models.TextChoices):
+        AREA = "area", "Area"
+        LINE = "line", "Line"
+
+    permission_parent = "camera"
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="zones")
+    name = models.CharField(max_length=80)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.AREA)
+    points = models.JSONField(validators=[validate_points])
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["camera", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["camera", "name"], name="zone_name_unique_per_camera")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.camera.name})"
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.AREA and len(self.points or []) < 3:
+            raise ValidationError({"points": "An area needs at least three points."})
+        if self.kind == self.Kind.LINE and len(self.points or []) != 2:
+            raise ValidationError({"points": "A line has exactly two points."})
+
+
+class Rule(models.Model):
+    """What turns detections on one camera into alerts."""
+
+    class Kind(models.TextChoices):
+        PERSON_IN_ZONE = "person_in_zone", "Person in zone"
+        LINE_CROSSING = "line_crossing", "Line crossing"
+        LOITERING = "loitering", "Loitering"
+        CROWD = "crowd", "Crowd over threshold"
+        UNUSUAL_MOTION = "unusual_motion", "Unusual motion"
+        CAMERA_HEALTH = "camera_health", "Camera health"
+
+    permission_parent = "camera"
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="rules")
+    name = models.CharField(max_length=80)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    zone = models.ForeignKey(Zone, null=True, blank=True, on_delete=models.PROTECT, related_name="rules")
+    active_from = models.TimeField(null=True, blank=True, help_text="Local site time; empty = always.")
+    active_until = models.TimeField(null=True, blank=True)
+    dwell_seconds = models.PositiveIntegerField(default=30, help_text="Loitering: time in zone.")
+    count_threshold = models.PositiveIntegerField(default=5, help_text="Crowd: people at once.")
+    min_confidence = models.FloatField(
+        default=0.5, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    cooldown_seconds = models.PositiveIntegerField(
+        default=60, validators=[MinValueValidator(1)], help_text="One alert per this many seconds."
+    )
+    enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["camera", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} [{self.get_kind_display()}]"
+
+    def clean(self) -> None:
+        needs_area = {self.Kind.PERSON_IN_ZONE, self.Kind.LOITERING}
+        if self.kind in needs_area and (self.zone is None or self.zone.kind != Zone.Kind.AREA):
+            raise ValidationError({"zone": "This rule needs an area zone."})
+        if self.kind == self.Kind.LINE_CROSSING and (
+            self.zone is None or self.zone.kind != Zone.Kind.LINE
+        ):
+            raise ValidationError({"zone": "A line-crossing rule needs a line."})
+        if self.zone is not None and self.zone.camera_id != self.camera_id:
+            raise ValidationError({"zone": "The zone belongs to another camera."})
+        if (self.active_from is None) != (self.active_until is None):
+            raise ValidationError("Give both 'active from' and 'active until', or neither.")
+
+
+def alert_media_path(instance: Alert, filename: str) -> str:
+    return f"alerts/{instance.camera_id}/{instance.occurred_at:%Y/%m/%d}/{instance.uid}-{filename}"
+
+
+class Alert(models.Model):
+    """A rule fired. Media are anonymised before they are written; a person decides the rest."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        CONFIRMED = "confirmed", "Confirmed"
+        DISMISSED = "dismissed", "Dismissed"
+        ESCALATED = "escalated", "Escalated"
+
+    permission_parent = "camera"
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="alerts")
+    rule = models.ForeignKey(Rule, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
+    kind = models.CharField(max_length=24, choices=Rule.Kind.choices)
+    occurred_at = models.DateTimeField(db_index=True, help_text="When the frame was captured.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    confidence = models.FloatField(default=0.0)
+    message = models.CharField(max_length=300, blank=True)
+    boxes = models.JSONField(default=list, blank=True, help_text="[[x1,y1,x2,y2,score,label], ...] in frame fractions.")
+    snapshot = models.FileField(upload_to=alert_media_path, blank=True)
+    clip = models.FileField(upload_to=alert_media_path, blank=True)
+    # One alert per rule per cool-down window: a worker that takes a camera over after a
+    # crash cannot raise the same alert twice.
+    dedupe_key = models.CharField(max_length=120, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["-id"]
+        default_permissions = ("view", "change")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_kind_display()} on {self.camera.name}"

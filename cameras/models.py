@@ -68,6 +68,11 @@ class CameraStatus(models.TextChoices):
     ERROR = "error", "Error"
 
 
+class AnonymizeMode(models.TextChoices):
+    BLUR = "blur", "Blur"
+    PIXELATE = "pixelate", "Pixelate"
+
+
 class Camera(models.Model):
     """A registered camera: where it is, why it films, and what Veil last measured of it."""
 
@@ -92,6 +97,20 @@ class Camera(models.Model):
         blank=True, help_text=f"Required when retention exceeds {DEFAULT_RETENTION_HOURS} hours."
     )
     enabled = models.BooleanField(default=True)
+
+    # Analytics and anonymisation.
+    analytics_enabled = models.BooleanField(default=True)
+    analytics_fps = models.FloatField(
+        default=5.0,
+        validators=[MinValueValidator(0.2), MaxValueValidator(30.0)],
+        help_text="Frames per second sampled for analytics and the anonymised live feed.",
+    )
+    anonymize_mode = models.CharField(
+        max_length=16, choices=AnonymizeMode.choices, default=AnonymizeMode.BLUR
+    )
+    # Recognition stays off until a later capability gates it on an approved DPIA.
+    face_recognition_enabled = models.BooleanField(default=False)
+    plate_recognition_enabled = models.BooleanField(default=False)
 
     # Measured by the health probe.
     status = models.CharField(
@@ -122,6 +141,15 @@ class Camera(models.Model):
         return f"{self.name} ({self.site})"
 
     def clean(self) -> None:
+        recognition = {
+            "face_recognition_enabled": self.face_recognition_enabled,
+            "plate_recognition_enabled": self.plate_recognition_enabled,
+        }
+        for field, enabled in recognition.items():
+            if enabled:
+                raise ValidationError(
+                    {field: "Recognition cannot be enabled until an approved DPIA covers this camera."}
+                )
         if (
             self.retention_hours
             and self.retention_hours > DEFAULT_RETENTION_HOURS
