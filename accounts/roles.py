@@ -84,6 +84,5 @@ def sync_role_groups(apps) -> None:
 def sync_role_groups_after_migrate(sender, **kwargs) -> None:
     from django.apps import apps as global_apps
 
-    if sender.name != "accounts":
-        return
+    # Sent once per app, after that app's permissions exist; cheap and idempotent.
     sync_role_groups(kwargs.get("apps") or global_apps)
