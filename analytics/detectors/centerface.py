@@ -188,7 +188,9 @@ class CenterFaceDetector:
             if frame.ndim == 2:
                 frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
             if scale != 1.0:
-                frame = cv2.resize(frame, (scaled_width, scaled_height), interpolation=cv2.INTER_AREA)
+                frame = cv2.resize(
+                    frame, (scaled_width, scaled_height), interpolation=cv2.INTER_AREA
+                )
             # The network takes RGB in 0..255, channels first; pad right/bottom with zeros.
             blob[slot, :, :scaled_height, :scaled_width] = frame[:, :, 2::-1].transpose(2, 0, 1)
         heatmap, box_scale, offset = self._backend(blob)
