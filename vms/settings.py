@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "analytics",
     "privacy",
     "compliance",
+    "vms",  # management commands: veil_run, seed_demo
 ]
 
 MIDDLEWARE = [
