@@ -1,0 +1,211 @@
+"""Log-in, log-out and the Admin's user pages.
+
+User pages need ``accounts.change_user`` (the Admin role); anyone else gets the same 404 as a
+page that does not exist. Every change goes through :mod:`accounts.services`.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import selectors, services
+from accounts.forms import (
+    CameraGrantForm,
+    LoginForm,
+    PasswordResetForm,
+    SiteAssignmentForm,
+    UserCreateForm,
+    UserSearchForm,
+    UserUpdateForm,
+)
+from cameras import selectors as camera_selectors
+
+USERS_PER_PAGE = 50
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django's own rule): a link or an image cannot log anyone out."""
+
+
+def user_admin_required(view):
+    """Admins only; everyone else sees the 404 of a page that is not there."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.has_perm("accounts.change_user"):
+            raise Http404("No such page.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _form_errors_from(form, error: ValidationError | PermissionDenied) -> None:
+    if isinstance(error, PermissionDenied):
+        form.add_error(None, str(error) or "You may not do that.")
+    elif hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@user_admin_required
+def user_list(request):
+    search = UserSearchForm(request.GET or None)
+    users = selectors.user_list(actor=request.user, **search.selector_kwargs())
+    page = Paginator(users, USERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "accounts/user_list.html", {"search": search, "page": page})
+
+
+@user_admin_required
+def user_create(request):
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.user_create(
+                actor=request.user,
+                username=data["username"],
+                password=data["password1"],
+                role=data["role"],
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                request=request,
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, f"Created {user.get_username()}.")
+            return redirect("accounts:user-edit", pk=user.pk)
+    return render(request, "accounts/user_create.html", {"form": form})
+
+
+@user_admin_required
+def user_edit(request, pk):
+    user = selectors.user_get(actor=request.user, pk=pk, action="change")
+    initial = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "role": user.role.value if user.role else "",
+        "is_active": user.is_active,
+    }
+    form = UserUpdateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update(
+                actor=request.user, user=user, request=request, **form.cleaned_data
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, f"Saved {user.get_username()}.")
+            return redirect("accounts:user-edit", pk=user.pk)
+    return render(request, "accounts/user_edit.html", {"form": form, "subject": user})
+
+
+@require_POST
+@user_admin_required
+def user_set_active(request, pk):
+    """Deactivate or reactivate an account (``active`` = ``1`` or ``0``)."""
+    user = selectors.user_get(actor=request.user, pk=pk, action="change")
+    active = request.POST.get("active") == "1"
+    try:
+        services.user_update(actor=request.user, user=user, is_active=active, request=request)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        verb = "Reactivated" if active else "Deactivated"
+        messages.success(request, f"{verb} {user.get_username()}.")
+    return redirect("accounts:user-edit", pk=user.pk)
+
+
+@user_admin_required
+def user_password(request, pk):
+    user = selectors.user_get(actor=request.user, pk=pk, action="change")
+    form = PasswordResetForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_set_password(
+                actor=request.user,
+                user=user,
+                password=form.cleaned_data["password1"],
+                request=request,
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, f"Set a new password for {user.get_username()}.")
+            return redirect("accounts:user-edit", pk=user.pk)
+    return render(request, "accounts/user_password.html", {"form": form, "subject": user})
+
+
+@user_admin_required
+def user_access(request, pk):
+    """Which sites a user is assigned to, and which single cameras they were granted."""
+    user = selectors.user_get(actor=request.user, pk=pk, action="change")
+    assigned = selectors.user_assigned_sites(user=user)
+    granted = selectors.user_granted_cameras(user=user).select_related("site")
+    visible_sites = camera_selectors.site_list(user=request.user)
+    grantable = camera_selectors.camera_list(user=request.user).exclude(pk__in=granted.values("pk"))
+    sites_form = SiteAssignmentForm(
+        request.POST if request.POST.get("form") == "sites" else None,
+        sites=visible_sites,
+        initial={"sites": list(assigned)},
+    )
+    grant_form = CameraGrantForm(
+        request.POST if request.POST.get("form") == "grant" else None, cameras=grantable
+    )
+    if request.method == "POST":
+        if sites_form.is_bound and sites_form.is_valid():
+            wanted = set(sites_form.cleaned_data["sites"])
+            current = set(assigned)
+            for site in wanted - current:
+                services.site_assign_user(actor=request.user, site=site, user=user, request=request)
+            for site in current - wanted:
+                services.site_unassign_user(
+                    actor=request.user, site=site, user=user, request=request
+                )
+            messages.success(request, f"Updated the sites of {user.get_username()}.")
+            return redirect("accounts:user-access", pk=user.pk)
+        if grant_form.is_bound and grant_form.is_valid():
+            camera = grant_form.cleaned_data["camera"]
+            services.camera_grant_user(
+                actor=request.user, camera=camera, user=user, request=request
+            )
+            messages.success(request, f"Granted {camera} to {user.get_username()}.")
+            return redirect("accounts:user-access", pk=user.pk)
+        if request.POST.get("form") == "revoke":
+            camera = camera_selectors.camera_get(user=request.user, pk=request.POST.get("camera"))
+            services.camera_revoke_user(
+                actor=request.user, camera=camera, user=user, request=request
+            )
+            messages.success(request, f"Revoked {camera} from {user.get_username()}.")
+            return redirect("accounts:user-access", pk=user.pk)
+    return render(
+        request,
+        "accounts/user_access.html",
+        {
+            "subject": user,
+            "sites_form": sites_form,
+            "grant_form": grant_form,
+            "granted": granted,
+        },
+    )

@@ -1,0 +1,117 @@
+"""Forms of the site and camera pages. They validate input (the model's own validators run
+too: a vague purpose or an unjustified retention is refused here already); the registry
+services make every change and validate again."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+
+from cameras.models import Camera, Site
+from cameras.sources import split_credentials
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z or z == "UTC")
+    return [(zone, zone.replace("_", " ")) for zone in zones]
+
+
+class SiteForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(choices=time_zone_choices, initial="UTC")
+
+    class Meta:
+        model = Site
+        fields = ["name", "country", "region", "time_zone", "address"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+
+class CameraForm(forms.ModelForm):
+    """Register or edit a camera.
+
+    Credentials are never sent back to the browser: the username and password inputs start
+    blank and blank means "keep what is stored". Credentials typed into the URL
+    (``rtsp://user:pass@host/...``) are split off by the service.
+    """
+
+    source_username = forms.CharField(
+        label="Stream username",
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    source_password = forms.CharField(
+        label="Stream password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=False),
+    )
+
+    class Meta:
+        model = Camera
+        fields = [
+            "name",
+            "site",
+            "source_url",
+            "purpose",
+            "lawful_basis",
+            "retention_hours",
+            "retention_justification",
+            "enabled",
+        ]
+        labels = {"source_url": "Stream URL", "retention_hours": "Retention (hours)"}
+        widgets = {
+            "source_url": forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+            "purpose": forms.Textarea(attrs={"rows": 3}),
+            "retention_justification": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    field_order = [
+        "name",
+        "site",
+        "source_url",
+        "source_username",
+        "source_password",
+        "purpose",
+        "lawful_basis",
+        "retention_hours",
+        "retention_justification",
+        "enabled",
+    ]
+
+    def __init__(self, *args, sites, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+        editing = self.instance.pk is not None
+        if editing and self.instance.has_credentials:
+            hint = "Credentials are stored. Leave blank to keep them."
+        else:
+            hint = "Optional. Leave blank if the stream needs none."
+        self.fields["source_username"].help_text = hint
+        self.fields["source_password"].help_text = hint
+        self.fields["purpose"].help_text = (
+            "Say specifically what the camera watches and why; vague text such as "
+            "'for safety' is refused."
+        )
+
+    def clean_source_url(self):
+        # Credentials typed into the URL move to their own inputs at once, so that even a
+        # form shown again with errors never echoes them back in the URL field.
+        url, username, password = split_credentials((self.cleaned_data["source_url"] or "").strip())
+        if username or password:
+            self.data = self.data.copy()
+            self.data["source_url"] = url
+            self._url_credentials = (username, password)
+        return url
+
+    def clean(self):
+        cleaned = super().clean()
+        username, password = getattr(self, "_url_credentials", ("", ""))
+        if username and not cleaned.get("source_username"):
+            cleaned["source_username"] = username
+        if password and not cleaned.get("source_password"):
+            cleaned["source_password"] = password
+        return cleaned
+
+    def service_fields(self) -> dict:
+        """The cleaned input as keyword arguments for the registry services."""
+        return {name: self.cleaned_data[name] for name in self.fields}

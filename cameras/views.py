@@ -1,0 +1,199 @@
+"""Pages for sites and cameras.
+
+Every object is fetched through the permission gate with the action the page needs
+(``view`` to read, ``change`` to edit or disable), so a camera someone may not see — or may
+see but not change — answers the same 404 as one that does not exist. Writes go through
+:mod:`cameras.services.registry`.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from cameras import selectors
+from cameras.filters import CameraFilterSet, SiteFilterSet
+from cameras.forms import CameraForm, SiteForm
+from cameras.services import registry
+
+PER_PAGE = 50
+
+
+def _require_perm_or_404(user, perm: str) -> None:
+    if not user.has_perm(perm):
+        raise Http404("No such page.")
+
+
+def _apply_service_errors(form, error: ValidationError | PermissionDenied) -> None:
+    if isinstance(error, PermissionDenied):
+        form.add_error(None, str(error) or "You may not do that.")
+    elif hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# --- Cameras ---------------------------------------------------------------------------------
+
+
+@login_required
+def camera_list(request):
+    filterset = CameraFilterSet(
+        request.GET or None, queryset=selectors.camera_list(user=request.user), request=request
+    )
+    page = Paginator(filterset.qs, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cameras/camera_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "can_add": request.user.has_perm("cameras.add_camera"),
+        },
+    )
+
+
+@login_required
+def camera_detail(request, pk):
+    camera = registry.camera_detail_open(actor=request.user, camera_id=pk, request=request)
+    can_change = selectors.camera_list(user=request.user, action="change").filter(pk=pk).exists()
+    # A camera granted on its own does not open its site: link the site only when visible.
+    site_visible = selectors.site_list(user=request.user).filter(pk=camera.site_id).exists()
+    return render(
+        request,
+        "cameras/camera_detail.html",
+        {"camera": camera, "can_change": can_change, "site_visible": site_visible},
+    )
+
+
+@login_required
+def camera_create(request):
+    _require_perm_or_404(request.user, "cameras.add_camera")
+    sites = selectors.site_list(user=request.user)
+    form = CameraForm(request.POST or None, sites=sites, initial={"site": request.GET.get("site")})
+    if request.method == "POST" and form.is_valid():
+        fields = form.service_fields()
+        site = fields.pop("site")
+        try:
+            camera = registry.camera_register(actor=request.user, site=site, **fields)
+        except (ValidationError, PermissionDenied) as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Registered {camera.name}.")
+            return redirect(camera)
+    return render(request, "cameras/camera_form.html", {"form": form, "camera": None})
+
+
+@login_required
+def camera_edit(request, pk):
+    camera = selectors.camera_get(user=request.user, pk=pk, action="change")
+    form = CameraForm(
+        request.POST or None, instance=camera, sites=selectors.site_list(user=request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            camera = registry.camera_update(
+                actor=request.user, camera=camera, **form.service_fields()
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Saved {camera.name}.")
+            return redirect(camera)
+    # The form may have changed the instance in memory while validating; show the stored one.
+    stored = selectors.camera_get(user=request.user, pk=pk, action="change")
+    return render(request, "cameras/camera_form.html", {"form": form, "camera": stored})
+
+
+@login_required
+def camera_disable(request, pk):
+    """GET asks for confirmation; POST disables. Both need the right to change the camera."""
+    camera = selectors.camera_get(user=request.user, pk=pk, action="change")
+    if request.method == "POST":
+        registry.camera_disable(actor=request.user, camera=camera)
+        messages.success(request, f"Disabled {camera.name}. Its record and history stay.")
+        return redirect(camera)
+    return render(request, "cameras/camera_disable.html", {"camera": camera})
+
+
+@require_POST
+@login_required
+def camera_enable(request, pk):
+    camera = selectors.camera_get(user=request.user, pk=pk, action="change")
+    try:
+        registry.camera_update(actor=request.user, camera=camera, enabled=True)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Enabled {camera.name}.")
+    return redirect(camera)
+
+
+# --- Sites -----------------------------------------------------------------------------------
+
+
+@login_required
+def site_list(request):
+    filterset = SiteFilterSet(
+        request.GET or None, queryset=selectors.site_list(user=request.user), request=request
+    )
+    page = Paginator(filterset.qs, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cameras/site_list.html",
+        {"filter": filterset, "page": page, "can_add": request.user.has_perm("cameras.add_site")},
+    )
+
+
+@login_required
+def site_detail(request, pk):
+    site = selectors.site_get(user=request.user, pk=pk)
+    cameras = selectors.camera_list(user=request.user, site_id=site.pk)
+    can_change = selectors.site_list(user=request.user, action="change").filter(pk=pk).exists()
+    return render(
+        request,
+        "cameras/site_detail.html",
+        {
+            "site": site,
+            "cameras": cameras,
+            "can_change": can_change,
+            "can_add_camera": request.user.has_perm("cameras.add_camera"),
+        },
+    )
+
+
+@login_required
+def site_create(request):
+    _require_perm_or_404(request.user, "cameras.add_site")
+    form = SiteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            site = registry.site_create(actor=request.user, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Created {site.name}.")
+            return redirect(site)
+    return render(request, "cameras/site_form.html", {"form": form, "site": None})
+
+
+@login_required
+def site_edit(request, pk):
+    site = selectors.site_get(user=request.user, pk=pk, action="change")
+    form = SiteForm(request.POST or None, instance=site)
+    if request.method == "POST" and form.is_valid():
+        try:
+            site = registry.site_update(actor=request.user, site=site, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as error:
+            _apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Saved {site.name}.")
+            return redirect(site)
+    stored = selectors.site_get(user=request.user, pk=pk, action="change")
+    return render(request, "cameras/site_form.html", {"form": form, "site": stored})

@@ -1,0 +1,94 @@
+"""The audit trail, read-only: access events and the model change log.
+
+DPO and Admin only; anyone else gets the 404 of a page that is not there. Nothing here
+changes a record — there are no forms that post.
+"""
+
+from __future__ import annotations
+
+from auditlog.models import LogEntry
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+
+from compliance import selectors
+from compliance.models import AccessKind
+
+PER_PAGE = 50
+
+
+class _PeriodForm(forms.Form):
+    actor = forms.CharField(label="Actor (username)", required=False)
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def values(self) -> dict:
+        return self.cleaned_data if self.is_valid() else {}
+
+
+class AccessEventFilterForm(_PeriodForm):
+    kind = forms.ChoiceField(
+        label="Kind", required=False, choices=[("", "Any kind"), *AccessKind.choices]
+    )
+    field_order = ["kind", "actor", "date_from", "date_to"]
+
+
+class ChangeLogFilterForm(_PeriodForm):
+    content_type = forms.ModelChoiceField(
+        label="Record type", required=False, queryset=None, empty_label="Any type"
+    )
+    action = forms.TypedChoiceField(
+        label="Action",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Any action"), *LogEntry.Action.choices],
+    )
+    field_order = ["content_type", "action", "actor", "date_from", "date_to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["content_type"].queryset = selectors.change_log_content_types()
+        self.fields["content_type"].label_from_instance = lambda ct: ct.name.capitalize()
+
+
+def _audit_page(perm: str):
+    def decorator(view):
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not request.user.has_perm(perm):
+                raise Http404("No such page.")
+            return view(request, *args, **kwargs)
+
+        wrapped.__name__ = view.__name__
+        wrapped.__doc__ = view.__doc__
+        return wrapped
+
+    return decorator
+
+
+@_audit_page("compliance.view_accessevent")
+def access_event_list(request):
+    """Who logged in, viewed, granted or changed what, and from where."""
+    form = AccessEventFilterForm(request.GET or None)
+    events = selectors.access_event_list(user=request.user, **form.values())
+    page = Paginator(events, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "compliance/access_event_list.html", {"form": form, "page": page})
+
+
+@_audit_page("auditlog.view_logentry")
+def change_log_list(request):
+    """Every recorded model change, with its actor and the fields it changed."""
+    form = ChangeLogFilterForm(request.GET or None)
+    entries = selectors.change_log_list(user=request.user, **form.values())
+    page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
+    rows = [(entry, selectors.log_entry_changes(entry)) for entry in page]
+    return render(
+        request, "compliance/change_log_list.html", {"form": form, "page": page, "rows": rows}
+    )
