@@ -20,7 +20,9 @@ def validate_points(value) -> None:
             or len(point) != 2
             or not all(isinstance(c, int | float) and 0.0 <= c <= 1.0 for c in point)
         ):
-            raise ValidationError("Each point is [x, y] with 0 <= x, y <= 1 (fraction of the frame).")
+            raise ValidationError(
+                "Each point is [x, y] with 0 <= x, y <= 1 (fraction of the frame)."
+            )
 
 
 class Zone(models.Model):
@@ -71,8 +73,12 @@ class Rule(models.Model):
     camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="rules")
     name = models.CharField(max_length=80)
     kind = models.CharField(max_length=24, choices=Kind.choices)
-    zone = models.ForeignKey(Zone, null=True, blank=True, on_delete=models.PROTECT, related_name="rules")
-    active_from = models.TimeField(null=True, blank=True, help_text="Local site time; empty = always.")
+    zone = models.ForeignKey(
+        Zone, null=True, blank=True, on_delete=models.PROTECT, related_name="rules"
+    )
+    active_from = models.TimeField(
+        null=True, blank=True, help_text="Local site time; empty = always."
+    )
     active_until = models.TimeField(null=True, blank=True)
     dwell_seconds = models.PositiveIntegerField(default=30, help_text="Loitering: time in zone.")
     count_threshold = models.PositiveIntegerField(default=5, help_text="Crowd: people at once.")
@@ -125,19 +131,25 @@ class Alert(models.Model):
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="alerts")
-    rule = models.ForeignKey(Rule, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts")
+    rule = models.ForeignKey(
+        Rule, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
+    )
     kind = models.CharField(max_length=24, choices=Rule.Kind.choices)
     occurred_at = models.DateTimeField(db_index=True, help_text="When the frame was captured.")
     created_at = models.DateTimeField(auto_now_add=True)
     confidence = models.FloatField(default=0.0)
     message = models.CharField(max_length=300, blank=True)
-    boxes = models.JSONField(default=list, blank=True, help_text="[[x1,y1,x2,y2,score,label], ...] in frame fractions.")
+    boxes = models.JSONField(
+        default=list, blank=True, help_text="[[x1,y1,x2,y2,score,label], ...] in frame fractions."
+    )
     snapshot = models.FileField(upload_to=alert_media_path, blank=True)
     clip = models.FileField(upload_to=alert_media_path, blank=True)
     # One alert per rule per cool-down window: a worker that takes a camera over after a
     # crash cannot raise the same alert twice.
     dedupe_key = models.CharField(max_length=120, unique=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
 
     objects = RestrictedManager()
 

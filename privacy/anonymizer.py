@@ -119,27 +119,36 @@ class Anonymizer:
                 raise RuntimeError("a detector returned a result count unlike its input")
         except Exception as error:
             raise AnonymizationError(f"detection failed, frames withheld: {error}") from error
-        results = []
-        for image, frame_faces, frame_plates in zip(images, faces, plates, strict=True):
-            height, width = image.shape[:2]
-            redacted = []
-            for detection in frame_faces:
-                box = pad_box(detection.box, padding=self.face_padding, width=width, height=height)
-                self._redact(image, box, elliptical=True)
-                redacted.append(box)
-            for detection in frame_plates:
-                box = pad_box(detection.box, padding=self.plate_padding, width=width, height=height)
-                self._redact(image, box, elliptical=False)
-                redacted.append(box)
-            results.append(
-                AnonymizedFrame(
-                    image=image,
-                    faces=list(frame_faces),
-                    plates=list(frame_plates),
-                    redacted_boxes=redacted,
-                )
-            )
-        return results
+        return [
+            self.redact(image, frame_faces, frame_plates)
+            for image, frame_faces, frame_plates in zip(images, faces, plates, strict=True)
+        ]
+
+    def apply_masks(self, frame: np.ndarray) -> np.ndarray:
+        """A copy of ``frame`` with the static privacy masks blacked out: the first step,
+        before any detector or person sees the frame."""
+        return self._masked_copy(frame)
+
+    def redact(
+        self, image: np.ndarray, faces: list[Detection], plates: list[Detection]
+    ) -> AnonymizedFrame:
+        """Blur (or pixelate) already detected faces and plates in a masked image, in place.
+
+        Lets a caller batch detection across cameras with different masks and modes.
+        """
+        height, width = image.shape[:2]
+        redacted = []
+        for detection in faces:
+            box = pad_box(detection.box, padding=self.face_padding, width=width, height=height)
+            self._redact(image, box, elliptical=True)
+            redacted.append(box)
+        for detection in plates:
+            box = pad_box(detection.box, padding=self.plate_padding, width=width, height=height)
+            self._redact(image, box, elliptical=False)
+            redacted.append(box)
+        return AnonymizedFrame(
+            image=image, faces=list(faces), plates=list(plates), redacted_boxes=redacted
+        )
 
     def _masked_copy(self, frame: np.ndarray) -> np.ndarray:
         if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:

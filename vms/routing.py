@@ -1,3 +1,5 @@
 """All websocket routes, gathered from the apps that serve them."""
 
-websocket_urlpatterns: list = []
+from analytics.routing import websocket_urlpatterns as analytics_routes
+
+websocket_urlpatterns = [*analytics_routes]

@@ -1,0 +1,122 @@
+"""Writes of the analytics app: alerts and what workers learn about cameras."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from analytics.models import Alert
+from analytics.payloads import alert_payload, camera_status_payload
+from analytics.rules import RuleHit
+from cameras.models import Camera, CameraStatus
+from vms.realtime import send_to_camera_on_commit
+
+logger = logging.getLogger(__name__)
+
+
+def alert_raise(
+    *,
+    camera_id: int,
+    hit: RuleHit,
+    snapshot_jpeg: bytes | None = None,
+    clip_mp4: bytes | None = None,
+) -> Alert | None:
+    """Store an alert with its anonymised media and push it to permitted browsers on commit.
+
+    Returns ``None`` when this rule already alerted in this cool-down window (another worker
+    got there first), so a takeover never duplicates an alert.
+    """
+    occurred_at = datetime.fromtimestamp(hit.captured_at, UTC)
+    alert = Alert(
+        camera_id=camera_id,
+        rule_id=hit.rule_id if hit.rule_id > 0 else None,
+        kind=hit.kind,
+        occurred_at=occurred_at,
+        confidence=hit.confidence,
+        message=hit.message[:300],
+        boxes=[list(box) for box in hit.boxes],
+        dedupe_key=hit.dedupe_key,
+    )
+    try:
+        with transaction.atomic():
+            if snapshot_jpeg:
+                alert.snapshot.save("snapshot.jpg", ContentFile(snapshot_jpeg), save=False)
+            if clip_mp4:
+                alert.clip.save("clip.mp4", ContentFile(clip_mp4), save=False)
+            alert.save()
+            alert = Alert.objects.select_related("camera__site", "rule").get(pk=alert.pk)
+            send_to_camera_on_commit(
+                camera_id, {"type": "alert.created", "alert": alert_payload(alert)}
+            )
+    except IntegrityError:
+        logger.info("alert %s already raised; skipped", hit.dedupe_key)
+        for field in (alert.snapshot, alert.clip):
+            if field:
+                field.delete(save=False)
+        return None
+    return alert
+
+
+@transaction.atomic
+def camera_stream_status_record(*, camera_id: int, online: bool, message: str = "") -> bool:
+    """Record what the analysing worker sees of a stream; push a change of status.
+
+    Returns whether the status changed.
+    """
+    camera = Camera.objects.select_for_update().filter(pk=camera_id).first()
+    if camera is None:
+        return False
+    new_status = CameraStatus.ONLINE if online else CameraStatus.OFFLINE
+    fields = []
+    if online:
+        camera.last_seen_at = timezone.now()
+        fields.append("last_seen_at")
+    changed = camera.status != new_status or (not online and camera.status_message != message)
+    if changed:
+        camera.status = new_status
+        camera.status_message = "" if online else message[:500]
+        fields += ["status", "status_message"]
+    if fields:
+        # save(), not update(): status changes reach the audit log like any other change.
+        camera.save(update_fields=fields)
+    if changed:
+        send_to_camera_on_commit(
+            camera_id, {"type": "camera.status", "camera": camera_status_payload(camera)}
+        )
+    return changed
+
+
+@transaction.atomic
+def live_view_record(*, user, camera_id: int, channel: str, request=None) -> Camera:
+    """A user opened a camera's live feed: check the gate and record the access event."""
+    from compliance.models import AccessKind
+    from compliance.services import access_event_record
+    from vms.permissions import get_restricted_or_404
+
+    camera = get_restricted_or_404(Camera.objects.all(), user, "view", pk=camera_id)
+    access_event_record(
+        kind=AccessKind.LIVE_VIEW,
+        actor=user,
+        target=camera,
+        data={"channel": channel},
+        request=request,
+    )
+    return camera
+
+
+@transaction.atomic
+def alert_media_open(*, user, alert_id: int, media: str, request=None) -> Alert:
+    """A user opened an alert's snapshot or clip: check the gate and record it."""
+    from compliance.models import AccessKind
+    from compliance.services import access_event_record
+    from vms.permissions import get_restricted_or_404
+
+    alert = get_restricted_or_404(Alert.objects.select_related("camera"), user, "view", pk=alert_id)
+    access_event_record(
+        kind=AccessKind.CLIP_VIEW, actor=user, target=alert, data={"media": media}, request=request
+    )
+    return alert

@@ -1,0 +1,90 @@
+"""HTTP views for alert media and the live feed. Every byte is already anonymised; every
+view goes through the gate and writes an access event."""
+
+from __future__ import annotations
+
+import redis.asyncio as aioredis
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from analytics import services
+from analytics.live import hub
+from analytics.worker.engine import live_last_key
+
+
+def _media_response(field, content_type: str) -> FileResponse:
+    if not field:
+        raise Http404("No media for this alert.")
+    response = FileResponse(field.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@login_required
+def alert_snapshot(request, pk: int):
+    alert = services.alert_media_open(
+        user=request.user, alert_id=pk, media="snapshot", request=request
+    )
+    return _media_response(alert.snapshot, "image/jpeg")
+
+
+@require_GET
+@login_required
+def alert_clip(request, pk: int):
+    alert = services.alert_media_open(user=request.user, alert_id=pk, media="clip", request=request)
+    return _media_response(alert.clip, "video/mp4")
+
+
+async def _live_user(request, camera_id: int, channel: str):
+    user = await request.auser()
+    if not user.is_authenticated:
+        raise Http404("No camera matches the given query.")
+    await database_sync_to_async(services.live_view_record)(
+        user=user, camera_id=camera_id, channel=channel, request=request
+    )
+    return user
+
+
+@transaction.non_atomic_requests
+@never_cache
+async def live_frame(request, camera_id: int):
+    """The camera's latest anonymised frame, as one JPEG (for previews and the zone editor)."""
+    await _live_user(request, camera_id, "frame")
+    client = aioredis.Redis.from_url(settings.REDIS_URL)
+    try:
+        frame = await client.get(live_last_key(camera_id))
+    finally:
+        await client.aclose()
+    if not frame:
+        return HttpResponse("No live frame: the camera is not being analysed.", status=503)
+    return HttpResponse(frame, content_type="image/jpeg")
+
+
+@transaction.non_atomic_requests
+@never_cache
+async def live_mjpeg(request, camera_id: int):
+    """The camera's anonymised live feed as MJPEG over HTTP, for an ``<img>`` tag."""
+    await _live_user(request, camera_id, "mjpeg")
+    queue = await hub.subscribe(camera_id)
+
+    async def frames():
+        try:
+            while True:
+                frame = await queue.get()
+                yield (
+                    b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: "
+                    + str(len(frame)).encode()
+                    + b"\r\n\r\n"
+                    + frame
+                    + b"\r\n"
+                )
+        finally:
+            await hub.unsubscribe(camera_id, queue)
+
+    return StreamingHttpResponse(frames(), content_type="multipart/x-mixed-replace; boundary=frame")
