@@ -1,0 +1,141 @@
+"""Probing a camera source: can it be opened, does it give a picture, and what is it like.
+
+:func:`probe_source` opens a URL with OpenCV's FFmpeg backend under open and read timeouts,
+decodes one frame and reports the stream's resolution, frame rate and codec. It never raises
+for a bad source and never puts credentials in its messages, so its result can be stored and
+shown as it is. It knows nothing of the database: :mod:`cameras.services.health` records it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import cv2
+
+from cameras.sources import redact_source_url
+
+# RTSP over TCP: UDP loses packets through NAT and firewalls and gives grey, smeared frames.
+# OpenCV reads this variable on every open; other protocols ignore the option.
+os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp")
+
+STATUS_ONLINE = "online"
+STATUS_OFFLINE = "offline"
+STATUS_ERROR = "error"
+
+# FourCC tags FFmpeg reports, by the codec name Veil shows.
+CODEC_NAMES = {
+    "avc1": "h264", "h264": "h264", "x264": "h264", "avc3": "h264",
+    "hev1": "hevc", "hvc1": "hevc", "hevc": "hevc", "h265": "hevc",
+    "mjpg": "mjpeg", "mjpa": "mjpeg", "jpeg": "mjpeg",
+    "mp4v": "mpeg4", "fmp4": "mpeg4", "xvid": "mpeg4",
+    "vp80": "vp8", "vp90": "vp9", "av01": "av1",
+}  # fmt: skip
+
+# MJPEG over HTTP carries no timing: FFmpeg assumes 25 fps, so the rate is measured instead.
+MJPEG_RATE_SAMPLE_FRAMES = 6
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """What one probe found. ``message`` is safe to store and show (no credentials)."""
+
+    ok: bool
+    status: str  # "online" | "offline" | "error"
+    message: str
+    width: int | None = None
+    height: int | None = None
+    frame_rate: float | None = None
+    codec: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def codec_name(fourcc: float | int) -> str:
+    """OpenCV's ``CAP_PROP_FOURCC`` as a codec name: ``h264``, ``mjpeg`` …"""
+    value = int(fourcc)
+    if value <= 0:
+        return ""
+    tag = value.to_bytes(4, "little").decode("ascii", errors="replace").strip("\x00 ").lower()
+    return CODEC_NAMES.get(tag, tag)
+
+
+def _offline(message: str) -> ProbeResult:
+    return ProbeResult(ok=False, status=STATUS_OFFLINE, message=message)
+
+
+def _error(message: str) -> ProbeResult:
+    return ProbeResult(ok=False, status=STATUS_ERROR, message=message)
+
+
+def probe_source(url: str, *, open_timeout: float, read_timeout: float) -> ProbeResult:
+    """Open ``url`` (rtsp, rtsps, http(s) MJPEG, file), read a frame, and describe the stream.
+
+    * ``online``: a frame was decoded; resolution, frame rate and codec are filled in.
+    * ``offline``: nothing answered (refused, timed out, not found, missing file).
+    * ``error``: something answered but gave no decodable picture.
+    """
+    shown = redact_source_url(url)
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        path = Path(unquote(parts.path))
+        if not path.is_file():
+            return _offline(f"File not found: {path}")
+        target = str(path)
+    elif scheme in {"rtsp", "rtsps", "http", "https"}:
+        target = url
+    else:
+        return _error(f"Unsupported source scheme {scheme or '(none)'!r} in {shown}")
+
+    params = [
+        cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(open_timeout * 1000),
+        cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(read_timeout * 1000),
+    ]  # fmt: skip
+    capture = cv2.VideoCapture(target, cv2.CAP_FFMPEG, params)
+    try:
+        if not capture.isOpened():
+            if scheme == "file":
+                return _error(f"Not a readable video file: {shown}")
+            return _offline(
+                f"Could not connect to {shown} within {open_timeout:g} s "
+                "(refused, unreachable, not found or not a video stream)"
+            )
+        ok, frame = capture.read()
+        if not ok or frame is None or frame.size == 0:
+            return _error(f"Connected to {shown} but could not decode a frame")
+        height, width = frame.shape[:2]
+        codec = codec_name(capture.get(cv2.CAP_PROP_FOURCC))
+        frame_rate = capture.get(cv2.CAP_PROP_FPS) or None
+        if codec == "mjpeg" and scheme in {"http", "https"}:
+            frame_rate = _measured_frame_rate(capture) or frame_rate
+        return ProbeResult(
+            ok=True,
+            status=STATUS_ONLINE,
+            message=f"Receiving {width}×{height} {codec or 'video'}",
+            width=int(width),
+            height=int(height),
+            frame_rate=round(float(frame_rate), 2) if frame_rate else None,
+            codec=codec,
+        )
+    except cv2.error as exc:  # decoder failures surface as exceptions in some builds
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "decoder error"
+        return _error(f"Failed reading {shown}: {redact_source_url(first_line)}")
+    finally:
+        capture.release()
+
+
+def _measured_frame_rate(capture: cv2.VideoCapture) -> float | None:
+    """Frames per second from the arrival of a few frames (for streams without timing)."""
+    started = None
+    for count in range(MJPEG_RATE_SAMPLE_FRAMES):
+        if not capture.grab():
+            return None
+        if count == 0:
+            started = time.monotonic()  # the first frame may have waited in a buffer
+    elapsed = time.monotonic() - started if started is not None else 0.0
+    return (MJPEG_RATE_SAMPLE_FRAMES - 1) / elapsed if elapsed > 0 else None
