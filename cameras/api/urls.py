@@ -1,1 +1,15 @@
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .views import CameraDisableView, CameraViewSet, SiteViewSet
+
+app_name = "cameras-api"
+
+router = SimpleRouter()
+router.register("sites", SiteViewSet)
+router.register("cameras", CameraViewSet)
+
+urlpatterns = [
+    path("cameras/<int:pk>/disable/", CameraDisableView.as_view(), name="camera-disable"),
+    *router.urls,
+]

@@ -1,0 +1,141 @@
+"""Camera and site serializers: shapes only; rules live in the registry services."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cameras.models import Camera, Site
+from vms.api import RestrictedPrimaryKeyRelatedField
+
+# What the health probe measured: the probe's to write, never the client's.
+MEASURED_FIELDS = (
+    "status",
+    "status_message",
+    "last_seen_at",
+    "width",
+    "height",
+    "frame_rate",
+    "codec",
+)
+
+
+class SiteSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="cameras-api:site-detail")
+    camera_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Site
+        fields = [
+            "id",
+            "url",
+            "name",
+            "address",
+            "time_zone",
+            "country",
+            "region",
+            "camera_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_camera_count(self, site: Site) -> int:
+        """Cameras on the site that the requesting user may see."""
+        request = self.context.get("request")
+        return Camera.objects.restrict(request.user, "view").filter(site=site).count()
+
+
+class SourceURLField(serializers.CharField):
+    """Accepts a URL that may carry credentials; always shows it without them."""
+
+    def to_representation(self, value) -> str:
+        from cameras.sources import redact_source_url
+
+        return redact_source_url(str(value))
+
+
+class CameraSerializer(serializers.ModelSerializer):
+    """A camera's registration and its measured health.
+
+    ``source_url`` may be written with credentials (``rtsp://user:secret@host/s``): the
+    registry stores them apart, and no response ever contains them again —
+    ``has_credentials`` says whether any are stored.
+    """
+
+    url = serializers.HyperlinkedIdentityField(view_name="cameras-api:camera-detail")
+    site = RestrictedPrimaryKeyRelatedField(model=Site)
+    site_name = serializers.CharField(source="site.name", read_only=True)
+    source_url = SourceURLField(
+        max_length=2000,
+        help_text=(
+            "rtsp://, rtsps://, http(s):// (MJPEG) or file://. Credentials typed into the URL "
+            "are stored apart and never returned."
+        ),
+    )
+    source_username = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=200
+    )
+    source_password = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        style={"input_type": "password"},
+        help_text="Blank keeps the stored password.",
+    )
+    has_credentials = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Camera
+        fields = [
+            "id",
+            "url",
+            "name",
+            "site",
+            "site_name",
+            "source_url",
+            "source_username",
+            "source_password",
+            "has_credentials",
+            "purpose",
+            "lawful_basis",
+            "retention_hours",
+            "retention_justification",
+            "enabled",
+            "analytics_enabled",
+            "analytics_fps",
+            "anonymize_mode",
+            "face_recognition_enabled",
+            "plate_recognition_enabled",
+            *MEASURED_FIELDS,
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            *MEASURED_FIELDS,
+            # Not yet writable through the registry service; recognition needs a DPIA.
+            "analytics_enabled",
+            "analytics_fps",
+            "anonymize_mode",
+            "face_recognition_enabled",
+            "plate_recognition_enabled",
+            "created_at",
+            "updated_at",
+        ]
+
+    def validate_source_url(self, value: str) -> str:
+        from cameras.validators import validate_source_url
+
+        value = value.strip()
+        validate_source_url(value)  # Django's ValidationError becomes a field error here
+        return value
+
+
+class CameraDisableSerializer(serializers.Serializer):
+    """The answer to ``disable``: the camera's id and its new state."""
+
+    id = serializers.IntegerField(read_only=True)
+    enabled = serializers.BooleanField(read_only=True)
+    status = serializers.CharField(read_only=True)

@@ -1,0 +1,44 @@
+"""Filters for the audit API: by kind or action, actor, target and date range."""
+
+from __future__ import annotations
+
+import django_filters
+from auditlog.models import LogEntry
+
+from compliance.models import AccessEvent, AccessKind
+
+
+class AccessEventFilterSet(django_filters.FilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=AccessKind.choices)
+    # By id, not a choice of users: a filter must not become a way to list accounts.
+    actor = django_filters.NumberFilter(field_name="actor_id")
+    actor_username = django_filters.CharFilter()
+    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    target_type = django_filters.CharFilter(method="filter_target_type", label="app_label.model")
+    target_id = django_filters.CharFilter()
+
+    class Meta:
+        model = AccessEvent
+        fields = ["kind", "actor", "actor_username", "target_type", "target_id"]
+
+    def filter_target_type(self, queryset, name, value):
+        app_label, _, model = value.lower().partition(".")
+        return queryset.filter(target_type__app_label=app_label, target_type__model=model)
+
+
+class ChangeLogFilterSet(django_filters.FilterSet):
+    action = django_filters.ChoiceFilter(choices=LogEntry.Action.choices)
+    actor = django_filters.NumberFilter(field_name="actor_id")
+    object_type = django_filters.CharFilter(method="filter_object_type", label="app_label.model")
+    object_pk = django_filters.CharFilter()
+    changed_after = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
+    changed_before = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt")
+
+    class Meta:
+        model = LogEntry
+        fields = ["action", "actor", "object_type", "object_pk"]
+
+    def filter_object_type(self, queryset, name, value):
+        app_label, _, model = value.lower().partition(".")
+        return queryset.filter(content_type__app_label=app_label, content_type__model=model)

@@ -1,0 +1,240 @@
+"""The base of every REST API view: the permission gate, service errors, bounded bodies.
+
+NetBox's ``BaseViewSet`` shape: the queryset is narrowed with
+``Model.objects.restrict(request.user, action)`` in :meth:`RestrictedViewMixin.initial`, before
+any handler runs, so a handler can only ever find objects the user may act on. A hidden object
+and a missing one answer the same 404, with the same body.
+
+Writes go through the app's services (``camera_register``, ``user_update`` ...), which re-check
+the actor's right inside their transaction; a Django ``ValidationError`` they raise becomes a
+DRF 400 with field errors, a ``PermissionDenied`` a 403.
+
+Which gate action a request needs:
+
+=====================  ==========================================================
+GET, HEAD, OPTIONS     ``view``
+PUT, PATCH             ``change``
+DELETE                 ``delete``
+POST to a collection   ``add`` — a *model-level* permission (there is no object yet)
+POST to a command      the command's ``restrict_action`` (``change`` unless it says)
+=====================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, generics, mixins, parsers, serializers, status, viewsets
+
+from vms.permissions import RestrictedQuerySet, permission_name
+
+ACTION_FOR_METHOD = {
+    "GET": "view",
+    "HEAD": "view",
+    "OPTIONS": "view",
+    "PUT": "change",
+    "PATCH": "change",
+    "DELETE": "delete",
+}
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
+
+
+def _read_bounded(stream) -> bytes:
+    """Read a request body, refusing one larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE``.
+
+    Django enforces the limit only when ``request.body`` or ``request.POST`` is read; DRF's
+    parsers read the raw stream, so the limit is applied here too.
+    """
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    body = stream.read() if limit is None else stream.read(limit + 1)
+    if limit is not None and len(body) > limit:
+        raise RequestTooLarge()
+    return body
+
+
+class BoundedJSONParser(parsers.JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        if stream is None:
+            return {}
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            return json.loads(_read_bounded(stream).decode(encoding))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise exceptions.ParseError(f"JSON parse error - {exc}") from exc
+
+
+class BoundedFormParser(parsers.FormParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        from django.http import QueryDict
+
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        return QueryDict(_read_bounded(stream), encoding=encoding)
+
+
+def service_error_as_api_error(exc: DjangoValidationError) -> exceptions.ValidationError:
+    """A service's ``ValidationError`` as DRF's, keeping field errors under their field."""
+    return exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
+
+
+class RestrictedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A foreign key input that only accepts objects the requesting user may see.
+
+    A hidden id is refused with the same message as a missing one.
+    """
+
+    def __init__(self, *, model=None, action: str = "view", **kwargs):
+        self.restrict_model = model
+        self.restrict_action = action
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", model._default_manager.none() if model else None)
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        model = self.restrict_model or self.queryset.model
+        user = getattr(request, "user", None)
+        return as_restricted(model._default_manager.all()).restrict(user, self.restrict_action)
+
+
+def as_restricted(queryset) -> RestrictedQuerySet:
+    """``queryset`` with the gate's ``restrict``, also for third-party models (auditlog's
+    ``LogEntry``) whose managers do not have it. Filters, joins and prefetches are kept."""
+    if isinstance(queryset, RestrictedQuerySet):
+        return queryset
+    clone = RestrictedQuerySet(
+        model=queryset.model, query=queryset.query.chain(), using=queryset._db
+    )
+    clone._prefetch_related_lookups = queryset._prefetch_related_lookups
+    return clone
+
+
+class RestrictedViewMixin:
+    """Narrow ``self.queryset`` through the gate before any handler runs.
+
+    Subclasses set ``queryset`` to the unrestricted base (with its ``select_related``); the
+    handlers see only what ``restrict(user, action)`` leaves.
+    """
+
+    #: For command views: the gate action a POST needs. ``None``: decided by the method.
+    restrict_action: str | None = None
+
+    def gate_action(self) -> str:
+        if self.restrict_action:
+            return self.restrict_action
+        method = self.request.method.upper()
+        if method == "POST":
+            return "add" if getattr(self, "action", None) == "create" else "change"
+        return ACTION_FOR_METHOD.get(method, "view")
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication, permissions, throttles
+        # Refuse an oversized body before anything reads it; the parsers bound it too.
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and length.isdigit() and int(length) > limit:
+            raise RequestTooLarge()
+        self.base_queryset = as_restricted(self.queryset)
+        self.gate = self.gate_action()
+        if self.gate == "add":
+            # Nothing to restrict yet: creating is a model-level right. The service checks
+            # it again inside its transaction.
+            model = self.queryset.model
+            if not request.user.has_perm(permission_name(model, "add")):
+                raise exceptions.PermissionDenied(
+                    f"You may not add {model._meta.verbose_name_plural}."
+                )
+            self.queryset = self.base_queryset.restrict(request.user, "view")
+        else:
+            self.queryset = self.base_queryset.restrict(request.user, self.gate)
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+            if self.gate != "view" and self._visible(lookup):
+                # The user can see it, so saying so leaks nothing: refuse with 403.
+                raise exceptions.PermissionDenied(
+                    f"You may not {self.gate} this {self.base_queryset.model._meta.verbose_name}."
+                ) from None
+            raise self.not_found() from None
+
+    def _visible(self, lookup) -> bool:
+        try:
+            return (
+                self.base_queryset.restrict(self.request.user, "view")
+                .filter(**{self.lookup_field: lookup})
+                .exists()
+            )
+        except (ValueError, TypeError, DjangoValidationError):
+            return False
+
+    def not_found(self) -> exceptions.NotFound:
+        """The one 404 body for hidden and missing objects alike."""
+        name = self.base_queryset.model._meta.verbose_name
+        return exceptions.NotFound(f"No {name} matches the given query.")
+
+    def handle_exception(self, exc):
+        if isinstance(exc, DjangoValidationError):
+            exc = service_error_as_api_error(exc)
+        elif isinstance(exc, Http404):
+            exc = self.not_found() if hasattr(self, "base_queryset") else exceptions.NotFound()
+        elif isinstance(exc, DjangoPermissionDenied):
+            exc = exceptions.PermissionDenied(str(exc) or None)
+        return super().handle_exception(exc)
+
+
+class RestrictedAPIMixin(RestrictedViewMixin):
+    parser_classes = [BoundedJSONParser, BoundedFormParser, parsers.MultiPartParser]
+
+
+class RestrictedModelViewSet(
+    RestrictedAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """List, retrieve, create and update through the gate. No hard delete: records stay.
+
+    Subclasses implement :meth:`perform_create` and :meth:`perform_update` by calling their
+    app's services and setting ``serializer.instance`` to what the service returned.
+    """
+
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def perform_create(self, serializer):  # pragma: no cover - every subclass overrides
+        raise NotImplementedError("Writes go through a service: override perform_create.")
+
+    def perform_update(self, serializer):  # pragma: no cover - every subclass overrides
+        raise NotImplementedError("Writes go through a service: override perform_update.")
+
+
+class RestrictedReadOnlyModelViewSet(
+    RestrictedAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """List and retrieve through the gate; every write method answers 405."""
+
+
+class RestrictedCommandView(RestrictedAPIMixin, generics.GenericAPIView):
+    """One operation on one object (``POST /cameras/{id}/disable/``), through the gate.
+
+    ``get_object()`` finds the target among the objects the user may ``restrict_action``;
+    a hidden target is a 404, a visible one the user may not change a 403.
+    """
+
+    restrict_action = "change"
+    filter_backends: list = []
