@@ -32,6 +32,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "analytics.view_alert",
         "analytics.view_rule",
         "analytics.view_zone",
+        "analytics.view_detectormodel",
         "privacy.view_privacymask",
     ],
     Role.ADMIN: [
@@ -47,6 +48,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "compliance.view_accessevent",
         "auditlog.view_logentry",
         "analytics.view_alert",
+        "analytics.view_detectormodel",
         *[f"analytics.{a}_{m}" for m in ("rule", "zone") for a in ("add", "change", "delete", "view")],
         *[f"privacy.{a}_privacymask" for a in ("add", "change", "delete", "view")],
     ],

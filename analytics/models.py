@@ -159,3 +159,31 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()} on {self.camera.name}"
+
+
+class DetectorModel(models.Model):
+    """A model a worker has run: what it is, the exact file (SHA-256) and where it came from.
+
+    Workers record their models when they start; a changed file shows up as a new hash.
+    """
+
+    name = models.CharField(max_length=120)
+    task = models.CharField(max_length=120)
+    version = models.CharField(max_length=64, blank=True)
+    path = models.CharField(max_length=500, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    licence = models.CharField(max_length=64, blank=True)
+    source_package = models.CharField(max_length=120, blank=True)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["name", "-last_seen_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "sha256"], name="detector_model_unique_file")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version} ({self.sha256[:12] or 'built in'})"

@@ -120,3 +120,24 @@ def alert_media_open(*, user, alert_id: int, media: str, request=None) -> Alert:
         kind=AccessKind.CLIP_VIEW, actor=user, target=alert, data={"media": media}, request=request
     )
     return alert
+
+
+def detector_models_record(*, records) -> list:
+    """Record the models a worker runs (name, version, file hash, licence, source package)."""
+    from analytics.models import DetectorModel
+
+    stored = []
+    for record in records:
+        model, _ = DetectorModel.objects.update_or_create(
+            name=record.name,
+            sha256=record.sha256,
+            defaults={
+                "task": record.task,
+                "version": record.version,
+                "path": str(record.path),
+                "licence": record.licence,
+                "source_package": record.source_package,
+            },
+        )
+        stored.append(model)
+    return stored

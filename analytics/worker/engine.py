@@ -9,6 +9,7 @@ with the same code.
 from __future__ import annotations
 
 import collections
+import json
 import logging
 import os
 import socket
@@ -40,10 +41,17 @@ CLIP_SECONDS = 4.0
 JPEG_QUALITY = 80
 LIVE_FRAME_TTL_MS = 10_000
 MOTION_GATE = 0.002  # below this fraction of moving pixels, skip the people detector
+STATS_KEEP = 20_000  # batch records kept under VMS_ANALYTICS_STATS_KEY
+
+
+def redis_prefix() -> str:
+    """The deployment's Redis namespace (the channel layer's prefix): live channels and camera
+    leases live under it, so two deployments (or test runs) sharing a Redis never meet."""
+    return settings.CHANNEL_LAYERS["default"]["CONFIG"].get("prefix", "veil")
 
 
 def live_channel(camera_id: int) -> str:
-    return f"{settings.CHANNEL_LAYERS['default']['CONFIG'].get('prefix', 'veil')}:live:{camera_id}"
+    return f"{redis_prefix()}:live:{camera_id}"
 
 
 def live_last_key(camera_id: int) -> str:
@@ -61,6 +69,7 @@ class CameraState:
     health: ImageHealth = field(default_factory=ImageHealth)
     last_sequence: int = -1
     reported_online: bool | None = None
+    reported_at: float = 0.0
     clip: collections.deque = field(default_factory=lambda: collections.deque(maxlen=40))
 
 
@@ -131,7 +140,9 @@ class AnalyticsWorker:
     ) -> None:
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.redis = redis.Redis.from_url(redis_url or settings.REDIS_URL)
-        self.leases = CameraLeases(self.redis, self.worker_id, ttl_seconds=lease_seconds)
+        self.leases = CameraLeases(
+            self.redis, self.worker_id, ttl_seconds=lease_seconds, prefix=redis_prefix()
+        )
         self.capacity = capacity or int(os.environ.get("VMS_WORKER_CAMERAS", "16"))
         self.scan_seconds = scan_seconds
         self.cameras: dict[int, CameraState] = {}
@@ -143,6 +154,8 @@ class AnalyticsWorker:
         self._people_detector = people_detector
         self._threads: list[threading.Thread] = []
         self.frames_processed = 0
+        # Off by default: when set, each batch's timings go to this Redis list (benchmarks).
+        self.stats_key = os.environ.get("VMS_ANALYTICS_STATS_KEY", "")
 
     # --- life cycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -166,12 +179,55 @@ class AnalyticsWorker:
         self._alerts.shutdown(wait=True)
 
     def _load_detectors(self) -> None:
-        from analytics.detectors.people import HogPeopleDetector
+        from analytics.detectors.people import HogPeopleDetector, TorchvisionPeopleDetector
+        from analytics.model_registry import ModelRecord, model_records
         from privacy.anonymizer import default_face_detector, default_plate_detector
 
         self._face_detector = self._face_detector or default_face_detector()
         self._plate_detector = self._plate_detector or default_plate_detector()
-        self._people_detector = self._people_detector or HogPeopleDetector()
+        records = model_records()
+        weights = os.environ.get("VMS_PEOPLE_MODEL_PATH")
+        if self._people_detector is None and weights:
+            # An operator-provided torchvision model; its file hash goes into the registry.
+            import torchvision
+
+            detector = TorchvisionPeopleDetector(
+                weights_path=weights,
+                architecture=os.environ.get(
+                    "VMS_PEOPLE_MODEL_ARCH", "fasterrcnn_mobilenet_v3_large_320_fpn"
+                ),
+            )
+            records.append(
+                ModelRecord(
+                    name=detector.architecture,
+                    task="people detection",
+                    version=torchvision.__version__,
+                    path=Path(weights),
+                    sha256=detector.sha256,
+                    licence="operator-supplied",
+                    source_package="torchvision",
+                )
+            )
+            self._people_detector = detector
+        if self._people_detector is None:
+            self._people_detector = HogPeopleDetector()
+            records.append(
+                ModelRecord(
+                    name="opencv_hog_default_people",
+                    task="people detection",
+                    version=cv2.__version__,
+                    path=Path(""),
+                    sha256="",
+                    licence="Apache-2.0",
+                    source_package="opencv-python",
+                )
+            )
+        try:
+            services.detector_models_record(records=records)
+        except Exception:
+            logger.exception("could not record the model registry")
+        finally:
+            close_old_connections()
 
     # --- ownership ----------------------------------------------------------------------------
     def _scan_loop(self) -> None:
@@ -284,6 +340,7 @@ class AnalyticsWorker:
 
     def process(self, batch) -> None:
         """One batch: a frame from each camera that has a new one, detected together."""
+        started_at, started = time.time(), time.perf_counter()
         masked = [state.anonymizer.apply_masks(sample.frame) for state, sample in batch]
         faces = self._face_detector.detect(masked)
         plates = self._plate_detector.detect(masked)
@@ -295,6 +352,7 @@ class AnalyticsWorker:
                 moving, self._people_detector.detect([masked[i] for i in moving]), strict=True
             ):
                 people[index] = found
+        inference_seconds = time.perf_counter() - started
         for index, (state, sample) in enumerate(batch):
             image = masked[index]
             height, width = image.shape[:2]
@@ -307,8 +365,8 @@ class AnalyticsWorker:
             jpeg_bytes = jpeg.tobytes()
             self._publish_live(state.camera_id, jpeg_bytes)
             state.clip.append((sample.captured_at, jpeg_bytes))
-            if state.reported_online is not True:
-                self._report_status(state, online=True)
+            if state.reported_online is not True or time.time() - state.reported_at > 30:
+                self._report_status(state, online=True)  # also keeps "last seen" fresh
             persons = merge_people(
                 people[index] + people_from_faces(faces[index], width, height), width, height
             )
@@ -324,6 +382,20 @@ class AnalyticsWorker:
                     self._raise, state.camera_id, hit, jpeg_bytes, clip, state.config.fps
                 )
             self.frames_processed += 1
+        if self.stats_key:
+            self._record_stats(batch, started_at, inference_seconds, time.perf_counter() - started)
+
+    def _record_stats(self, batch, started_at, inference_seconds, batch_seconds) -> None:
+        record = {
+            "started_at": started_at,
+            "inference_ms": round(inference_seconds * 1000, 2),
+            "batch_ms": round(batch_seconds * 1000, 2),
+            "frames": [[state.camera_id, sample.captured_at] for state, sample in batch],
+        }
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.rpush(self.stats_key, json.dumps(record))
+        pipe.ltrim(self.stats_key, -STATS_KEEP, -1)
+        pipe.execute()
 
     def _raise(self, camera_id, hit, jpeg_bytes, clip, fps) -> None:
         try:
@@ -346,6 +418,7 @@ class AnalyticsWorker:
 
     def _report_status(self, state: CameraState, *, online: bool, message: str = "") -> None:
         state.reported_online = online
+        state.reported_at = time.time()
         self._alerts.submit(self._record_status, state.camera_id, online, message)
 
     def _record_status(self, camera_id: int, online: bool, message: str) -> None:
