@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from compliance import selectors
 from compliance.models import AccessKind
@@ -60,6 +61,7 @@ class ChangeLogFilterForm(_PeriodForm):
 
 def _audit_page(perm: str):
     def decorator(view):
+        @require_safe
         @login_required
         def wrapped(request, *args, **kwargs):
             if not request.user.has_perm(perm):
