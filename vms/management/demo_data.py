@@ -54,7 +54,7 @@ DEMO_USERS = [
 ]
 SITE_SCOPED_ROLES = {Role.GUARD, Role.SUPERVISOR}
 
-WAREHOUSE_CAMERA = "Loading bay"
+WAREHOUSE_CAMERA = "Warehouse dock"
 WAREHOUSE_PURPOSE = (
     "Detect unauthorised entry to the loading bay outside operating hours (22:00-06:00) "
     "and record deliveries for dispute resolution."
