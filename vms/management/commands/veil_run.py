@@ -75,6 +75,13 @@ class Command(BaseCommand):
             help="Do not start the demo streams nor seed the demo site, cameras and users.",
         )
         parser.add_argument(
+            "--analytics",
+            action="store_true",
+            default=os.environ.get("VMS_RUN_ANALYTICS") == "1",
+            help="Also start an analytics worker (live detection; heavy on a CPU-only machine; "
+            "env VMS_RUN_ANALYTICS=1).",
+        )
+        parser.add_argument(
             "--startup-timeout",
             type=float,
             default=float(os.environ.get("VMS_STARTUP_TIMEOUT", "120")),
@@ -123,6 +130,7 @@ class Command(BaseCommand):
                 http_port=http_port,
                 log_dir=log_dir,
                 startup_timeout=options["startup_timeout"],
+                analytics=options["analytics"],
             )
         except RuntimeError as error:
             self.say(str(error), self.style.ERROR)
@@ -148,6 +156,7 @@ class Command(BaseCommand):
         http_port: int,
         log_dir: Path,
         startup_timeout: float,
+        analytics: bool,
     ) -> int:
         python = sys.executable
         manage = [python, "manage.py"]
@@ -212,6 +221,26 @@ class Command(BaseCommand):
                 "veil-worker@%h",
             ],
         )
+        if analytics:
+            # The engine's threads and model sessions must not be forked: a thread pool.
+            supervisor.start(
+                "analytics",
+                [
+                    _executable("celery"),
+                    "-A",
+                    "vms",
+                    "worker",
+                    "--analytics",
+                    "-P",
+                    "threads",
+                    "--concurrency",
+                    "2",
+                    "--loglevel",
+                    "INFO",
+                    "--hostname",
+                    "veil-analytics@%h",
+                ],
+            )
         supervisor.start(
             "scheduler",
             [
