@@ -31,7 +31,7 @@ def camera_probe(camera_id: int) -> dict | None:
     return result.as_dict() if result else None
 
 
-@shared_task(name="cameras.tasks.camera_probe_due", ignore_result=True)
+@shared_task(name="cameras.tasks.camera_probe_due")
 def camera_probe_due() -> list[int]:
     """Queue a probe for every enabled camera that is due (run by the beat schedule)."""
     camera_ids = cameras_probe_due()

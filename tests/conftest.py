@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+pytest_plugins = ["tests.fixtures.streams", "tests.fixtures.worker"]
+
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
