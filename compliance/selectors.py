@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 
 from compliance.models import AccessEvent
@@ -89,18 +90,25 @@ class ChangeLine:
 
 def log_entry_changes(entry: LogEntry) -> list[ChangeLine]:
     """One readable line per changed field. Values are shown as stored: masked fields (the
-    camera source and its credentials) were masked when the entry was written."""
+    camera source and its credentials) were masked when the entry was written.
+
+    Reverse relations and fields that stayed empty are left out; a creation shows only the
+    new values."""
     model = entry.content_type.model_class() if entry.content_type_id else None
+    created = entry.action == LogEntry.Action.CREATE
     lines = []
     for name, values in (entry.changes_dict or {}).items():
         label, choices = name, {}
         if model is not None:
             try:
                 field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                field = None  # a field removed since keeps its raw name
+            if field is not None:
+                if not getattr(field, "concrete", True) and not field.many_to_many:
+                    continue
                 label = str(getattr(field, "verbose_name", name))
                 choices = {str(key): str(text) for key, text in (field.choices or [])}
-            except Exception:  # noqa: S110 — a field removed since keeps its raw name
-                pass
         if isinstance(values, dict):
             objects = ", ".join(str(o) for o in values.get("objects", []))
             lines.append(
@@ -108,15 +116,22 @@ def log_entry_changes(entry: LogEntry) -> list[ChangeLine]:
             )
             continue
         old, new = (list(values) + ["", ""])[:2]
-        lines.append(
-            ChangeLine(field=label, old=_display(old, choices), new=_display(new, choices))
-        )
+        old, new = _display(old, choices), _display(new, choices)
+        if old == new == EMPTY:
+            continue
+        if created:
+            lines.append(ChangeLine(field=label, summary=new))
+        else:
+            lines.append(ChangeLine(field=label, old=old, new=new))
     return lines
 
 
+EMPTY = "—"
+
+
 def _display(value, choices: dict[str, str]) -> str:
-    if value is None or value == "None":
-        return "—"
+    if value is None or value in ("None", ""):
+        return EMPTY
     if not isinstance(value, str):
         value = json.dumps(value)
     return choices.get(value, value)
