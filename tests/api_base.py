@@ -212,9 +212,10 @@ class CreateTests(APITestBase):
 
     def test_create_without_permission_is_403(self):
         data = self.create_data()
+        # Log in first: making users and logging in write rows of their own (audit models).
+        clients = [self.client_for(role)[0] for role in (self.unprivileged_role, self.reader_role)]
         before = self._count()
-        for role in (self.unprivileged_role, self.reader_role):
-            client, _ = self.client_for(role)
+        for role, client in zip((self.unprivileged_role, self.reader_role), clients, strict=True):
             response = client.post(self.list_url(), data, format="json")
             assert response.status_code == 403, (role, response.content)
         assert self._count() == before
@@ -293,9 +294,9 @@ class ReadOnlyTests(APITestBase):
 
     def test_writes_are_not_allowed(self):
         obj = self.make_object()
+        client, _ = self.client_for(self.writer_role)
         before = self.snapshot(obj)
         count = self.model._default_manager.count()
-        client, _ = self.client_for(self.writer_role)
         assert client.post(self.list_url(), {}, format="json").status_code == 405
         for method in ("put", "patch", "delete"):
             response = getattr(client, method)(self.detail_url(obj.pk), {}, format="json")
