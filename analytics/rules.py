@@ -52,8 +52,12 @@ class Person:
 
     @property
     def foot(self) -> Point:
-        """Where the person stands: the bottom centre of the box."""
-        return ((self.box[0] + self.box[2]) / 2, self.box[3])
+        """Where the person stands: the bottom centre of the box.
+
+        Kept just inside the frame: a box cut off by the bottom edge ends at exactly 1.0,
+        which no zone can contain (zone points are at most 1.0 and the edge is outside).
+        """
+        return ((self.box[0] + self.box[2]) / 2, min(self.box[3], 1.0 - 1e-6))
 
 
 @dataclass(frozen=True)

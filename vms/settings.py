@@ -158,7 +158,12 @@ CELERY_BEAT_SCHEDULE = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("VMS_CHANNEL_PREFIX", default="veil")},
+        "CONFIG": {
+            # redis-py 8 times socket reads out after 5 s by default, which kills every idle
+            # consumer's blocking receive (BZPOPMIN, 5 s): allow longer than that.
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+            "prefix": env.str("VMS_CHANNEL_PREFIX", default="veil"),
+        },
     }
 }
 
