@@ -129,6 +129,10 @@ class CameraSerializer(serializers.ModelSerializer):
         from cameras.validators import validate_source_url
 
         value = value.strip()
+        if self.instance is not None and value == self.instance.source_url_display:
+            # A client sending back what it was shown (GET, edit, PUT) must not overwrite
+            # secret query values with their "***" redaction.
+            return self.instance.source_url
         validate_source_url(value)  # Django's ValidationError becomes a field error here
         return value
 

@@ -240,6 +240,24 @@ def test_update_with_credentials_in_url_keeps_them_out_of_responses():
     assert camera.stream_url() == "rtsp://admin:hunter2@10.9.9.9/live"
 
 
+@pytest.mark.django_db
+def test_put_of_what_was_shown_keeps_secret_query_values():
+    camera = CameraFactory(source_url="http://cam.example/mjpeg?token=abc123")
+    client, _ = logged_in(Role.ADMIN)
+    shown = client.get(camera_url(camera.pk)).json()
+    assert shown["source_url"] == "http://cam.example/mjpeg?token=***"
+    writable = {
+        k: v
+        for k, v in shown.items()
+        if k in {"name", "site", "source_url", "purpose", "lawful_basis"}
+    }
+    response = client.put(camera_url(camera.pk), {**writable, "name": "Renamed"}, format="json")
+    assert response.status_code == 200, response.content
+    camera.refresh_from_db()
+    assert (camera.name, camera.source_url) == ("Renamed", "http://cam.example/mjpeg?token=abc123")
+    assert "abc123" not in response_text(response)
+
+
 # --- validation -------------------------------------------------------------------------
 
 
