@@ -140,7 +140,7 @@ def asgi_server(django_db_setup, channel_prefix, shared_media_root, tmp_path_fac
 
 
 # --- analytics workers ------------------------------------------------------------------------
-@dataclass
+@dataclass(eq=False)  # one object per process: hashable by identity
 class AnalyticsWorkerProcess:
     name: str
     log_path: Path
