@@ -50,8 +50,9 @@ class LiveHub:
             if self._reader is None or self._reader.done():
                 self._reader = asyncio.create_task(self._read())
         last = await self._client.get(live_last_key(camera_id))
-        if last:
-            queue.put_nowait(last)  # something to show at once
+        # Something to show at once, unless a live frame (newer) arrived while we asked.
+        if last and queue.empty():
+            queue.put_nowait(last)
         return queue
 
     async def unsubscribe(self, camera_id: int, queue: asyncio.Queue) -> None:
