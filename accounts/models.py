@@ -3,13 +3,12 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
+from accounts.roles import ROLE_ORDER, Role
 from vms.permissions import RestrictedQuerySet
 
 
 class VeilUserManager(UserManager.from_queryset(RestrictedQuerySet)):
     """Django's user manager, with the permission gate's ``restrict``."""
-
-from accounts.roles import ROLE_ORDER, Role
 
 
 class User(AbstractUser):

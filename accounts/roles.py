@@ -49,7 +49,11 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "auditlog.view_logentry",
         "analytics.view_alert",
         "analytics.view_detectormodel",
-        *[f"analytics.{a}_{m}" for m in ("rule", "zone") for a in ("add", "change", "delete", "view")],
+        *[
+            f"analytics.{a}_{m}"
+            for m in ("rule", "zone")
+            for a in ("add", "change", "delete", "view")
+        ],
         *[f"privacy.{a}_privacymask" for a in ("add", "change", "delete", "view")],
     ],
 }

@@ -12,7 +12,9 @@ from vms.permissions import get_restricted_or_404
 User = get_user_model()
 
 
-def user_list(*, actor, search: str = "", role: str = "", is_active: bool | None = None) -> QuerySet:
+def user_list(
+    *, actor, search: str = "", role: str = "", is_active: bool | None = None
+) -> QuerySet:
     """People accounts the actor may see (service accounts are not people)."""
     users = User.objects.restrict(actor, "view").filter(is_service_account=False)
     users = users.prefetch_related("groups")

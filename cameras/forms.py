@@ -57,8 +57,16 @@ class CameraForm(forms.ModelForm):
             "retention_hours",
             "retention_justification",
             "enabled",
+            "analytics_enabled",
+            "analytics_fps",
+            "anonymize_mode",
         ]
-        labels = {"source_url": "Stream URL", "retention_hours": "Retention (hours)"}
+        labels = {
+            "source_url": "Stream URL",
+            "retention_hours": "Retention (hours)",
+            "analytics_fps": "Analytics frames per second",
+            "anonymize_mode": "Anonymise faces and plates by",
+        }
         widgets = {
             "source_url": forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
             "purpose": forms.Textarea(attrs={"rows": 3}),

@@ -42,12 +42,12 @@ class Site(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("cameras:site-detail", args=[self.pk])
+
     def clean(self) -> None:
         self.region = (self.region or "").strip().upper()
         validate_region(str(self.country), self.region)
-
-    def get_absolute_url(self) -> str:
-        return reverse("cameras:site-detail", args=[self.pk])
 
 
 class LawfulBasis(models.TextChoices):
@@ -140,6 +140,9 @@ class Camera(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.site})"
 
+    def get_absolute_url(self) -> str:
+        return reverse("cameras:camera-detail", args=[self.pk])
+
     def clean(self) -> None:
         recognition = {
             "face_recognition_enabled": self.face_recognition_enabled,
@@ -148,7 +151,9 @@ class Camera(models.Model):
         for field, enabled in recognition.items():
             if enabled:
                 raise ValidationError(
-                    {field: "Recognition cannot be enabled until an approved DPIA covers this camera."}
+                    {
+                        field: "Recognition cannot be enabled until an approved DPIA covers this camera."
+                    }
                 )
         if (
             self.retention_hours
@@ -163,9 +168,6 @@ class Camera(models.Model):
                     )
                 }
             )
-
-    def get_absolute_url(self) -> str:
-        return reverse("cameras:camera-detail", args=[self.pk])
 
     @property
     def source_url_display(self) -> str:

@@ -11,7 +11,9 @@ import re
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 # Query parameters that carry secrets in many cameras' URLs.
-SECRET_QUERY_KEYS = re.compile(r"(?i)([?&](?:password|passwd|pwd|pass|token|key|auth|secret)=)[^&]*")
+SECRET_QUERY_KEYS = re.compile(
+    r"(?i)([?&](?:password|passwd|pwd|pass|token|key|auth|secret)=)[^&]*"
+)
 
 
 def split_credentials(url: str) -> tuple[str, str, str]:
@@ -35,7 +37,9 @@ def source_url_with_credentials(url: str, username: str, password: str) -> str:
     userinfo = quote(username, safe="")
     if password:
         userinfo += ":" + quote(password, safe="")
-    return urlunsplit((parts.scheme, f"{userinfo}@{parts.netloc}", parts.path, parts.query, parts.fragment))
+    return urlunsplit(
+        (parts.scheme, f"{userinfo}@{parts.netloc}", parts.path, parts.query, parts.fragment)
+    )
 
 
 def redact_source_url(url: str) -> str:
@@ -43,5 +47,7 @@ def redact_source_url(url: str) -> str:
     clean, username, password = split_credentials(url)
     if username or password:
         parts = urlsplit(clean)
-        clean = urlunsplit((parts.scheme, f"***@{parts.netloc}", parts.path, parts.query, parts.fragment))
+        clean = urlunsplit(
+            (parts.scheme, f"***@{parts.netloc}", parts.path, parts.query, parts.fragment)
+        )
     return SECRET_QUERY_KEYS.sub(r"\1***", clean)

@@ -72,7 +72,13 @@ def register_audited_models() -> None:
     auditlog.register(
         Camera,
         # Probe bookkeeping changes every few seconds; status changes themselves are kept.
-        exclude_fields=["last_seen_at", "last_probe_at", "next_probe_at", "probe_failures", "updated_at"],
+        exclude_fields=[
+            "last_seen_at",
+            "last_probe_at",
+            "next_probe_at",
+            "probe_failures",
+            "updated_at",
+        ],
         mask_fields=["source_url", "source_username", "source_password"],
         mask_callable="compliance.audit.mask_secret",
     )

@@ -115,9 +115,7 @@ ASGI_APPLICATION = "vms.asgi.application"
 
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {
-    "default": env.db_url(
-        "VMS_DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'veil.sqlite3'}"
-    ),
+    "default": env.db_url("VMS_DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'veil.sqlite3'}"),
 }
 # Every request is one transaction, so an access event and the action it records commit
 # together or not at all.

@@ -115,12 +115,6 @@ class CameraSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = [
             *MEASURED_FIELDS,
-            # Not yet writable through the registry service; recognition needs a DPIA.
-            "analytics_enabled",
-            "analytics_fps",
-            "anonymize_mode",
-            "face_recognition_enabled",
-            "plate_recognition_enabled",
             "created_at",
             "updated_at",
         ]

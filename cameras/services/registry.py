@@ -29,6 +29,11 @@ CAMERA_FIELDS = (
     "retention_hours",
     "retention_justification",
     "enabled",
+    "analytics_enabled",
+    "analytics_fps",
+    "anonymize_mode",
+    "face_recognition_enabled",
+    "plate_recognition_enabled",
 )
 
 
@@ -132,6 +137,8 @@ def camera_detail_open(*, actor, camera_id, request=None) -> Camera:
     from compliance.models import AccessKind
     from compliance.services import access_event_record
 
-    camera = get_restricted_or_404(Camera.objects.select_related("site"), actor, "view", pk=camera_id)
+    camera = get_restricted_or_404(
+        Camera.objects.select_related("site"), actor, "view", pk=camera_id
+    )
     access_event_record(kind=AccessKind.CAMERA_VIEW, actor=actor, target=camera, request=request)
     return camera

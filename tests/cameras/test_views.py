@@ -56,6 +56,9 @@ def camera_form_data(site, **overrides):
         "retention_hours": "72",
         "retention_justification": "",
         "enabled": "on",
+        "analytics_enabled": "on",
+        "analytics_fps": "5",
+        "anonymize_mode": "blur",
     }
     data.update(overrides)
     return data
