@@ -32,6 +32,12 @@ def die_with_parent() -> None:
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def _run_header(argv: list[str]) -> bytes:
+    """A line that separates this run's output from earlier runs' in an appended log."""
+    started = time.strftime("%Y-%m-%d %H:%M:%S")
+    return f"\n===== {started} {' '.join(argv)}\n".encode()
+
+
 @dataclass
 class Child:
     name: str
@@ -70,6 +76,8 @@ class Supervisor:
         """Run a one-shot step to completion, its output in its log; raise on failure."""
         log_path = self.log_dir / f"{name}.log"
         with log_path.open("ab") as log:
+            log.write(_run_header(argv))
+            log.flush()
             result = subprocess.run(
                 argv,
                 cwd=self.cwd,
@@ -90,6 +98,8 @@ class Supervisor:
         """Start a long-running child."""
         child = Child(name=name, argv=argv, log_path=self.log_dir / f"{name}.log")
         log = child.log_path.open("ab")
+        log.write(_run_header(argv))
+        log.flush()
         try:
             child.process = subprocess.Popen(
                 argv,
