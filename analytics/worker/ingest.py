@@ -120,6 +120,8 @@ class CameraStream(threading.Thread):
             started = time.time()
             ok, frame = capture.read()
             if not ok or frame is None:
+                if self.is_file and self.loop_files and self.last_frame_at:
+                    return  # the end of a test or demo file: play it again, quietly
                 self._mark_down("the stream ended or stopped sending frames")
                 return
             now = time.time()

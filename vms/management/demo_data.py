@@ -108,6 +108,27 @@ def _camera_upsert(*, site: Site, name: str, url: str, purpose: str, lawful_basi
     return camera
 
 
+def _demo_rules(camera: Camera) -> None:
+    """A watched area over the lower two thirds of the view, and a person-in-zone rule."""
+    from analytics.models import Rule, Zone
+
+    zone, _ = Zone.objects.get_or_create(
+        camera=camera,
+        name="Floor",
+        defaults={"kind": Zone.Kind.AREA, "points": [[0, 0.33], [1, 0.33], [1, 1], [0, 1]]},
+    )
+    Rule.objects.get_or_create(
+        camera=camera,
+        name="Person on the floor",
+        defaults={
+            "kind": Rule.Kind.PERSON_IN_ZONE,
+            "zone": zone,
+            "min_confidence": 0.5,
+            "cooldown_seconds": 60,
+        },
+    )
+
+
 def _user_upsert(*, role: Role, username: str) -> DemoCredential:
     User = get_user_model()
     user = User.objects.filter(username=username).first() or User(username=username)
@@ -151,6 +172,8 @@ def demo_seed(*, rtsp_port: int, http_port: int, data_dir: Path) -> DemoSeedResu
                     lawful_basis=source.lawful_basis,
                 )
             )
+        for camera in cameras:
+            _demo_rules(camera)
         credentials = []
         for role, username in DEMO_USERS:
             credentials.append(_user_upsert(role=role, username=username))

@@ -75,11 +75,12 @@ class Command(BaseCommand):
             help="Do not start the demo streams nor seed the demo site, cameras and users.",
         )
         parser.add_argument(
-            "--analytics",
-            action="store_true",
-            default=os.environ.get("VMS_RUN_ANALYTICS") == "1",
-            help="Also start an analytics worker (live detection; heavy on a CPU-only machine; "
-            "env VMS_RUN_ANALYTICS=1).",
+            "--no-analytics",
+            dest="analytics",
+            action="store_false",
+            default=os.environ.get("VMS_RUN_ANALYTICS", "1") != "0",
+            help="Do not start the analytics worker (live detection, anonymised live feed, "
+            "alerts); env VMS_RUN_ANALYTICS=0.",
         )
         parser.add_argument(
             "--startup-timeout",
