@@ -66,7 +66,9 @@ def machine_description() -> str:
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    return f"{os.cpu_count()} CPU cores ({model or 'unknown CPU'}), {device}"
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    # Other work on the machine skews every timing here: say how busy it was.
+    return f"{os.cpu_count()} CPU cores ({model or 'unknown CPU'}), {device}; load average {load}"
 
 
 def percentile(values: list[float], q: float) -> float:

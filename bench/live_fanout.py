@@ -189,7 +189,7 @@ def main() -> None:
     print()
     print(f"machine: {machine_description()}")
     print(
-        f"setup: one RTSP camera (640x360) analysed at {args.fps:g} fps; viewers: websocket"
+        f"setup: one RTSP camera (640x360) analysed at {args.fps:g} fps; {args.viewers} websocket"
         + (f" + {args.mjpeg} MJPEG" if args.mjpeg else "")
         + f"; CPU over {args.window:.0f} s after {args.warmup:.0f} s warm-up; database {database}"
     )
