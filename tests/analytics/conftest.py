@@ -96,9 +96,14 @@ class AsgiServer:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def asgi_server(django_db_setup, channel_prefix, shared_media_root, tmp_path_factory, request):
-    """``daphne vms.asgi:application`` on a free port, serving HTTP and websockets."""
+    """``daphne vms.asgi:application`` on a free port, serving HTTP and websockets.
+
+    One per test: a transactional test ends by flushing the database, which recreates
+    content types and role groups under new ids, and a server that outlived the flush would
+    answer permission checks from its stale content-type cache.
+    """
     port = free_port()
     log_path = tmp_path_factory.mktemp("daphne") / "daphne.log"
     argv = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
