@@ -61,6 +61,13 @@ def alert_raise(
     return alert
 
 
+def alert_clip_attach(*, alert: Alert, clip_mp4: bytes) -> Alert:
+    """Add the anonymised clip to an alert already raised (and already pushed)."""
+    alert.clip.save("clip.mp4", ContentFile(clip_mp4), save=False)
+    Alert.objects.filter(pk=alert.pk).update(clip=alert.clip.name)
+    return alert
+
+
 @transaction.atomic
 def camera_stream_status_record(*, camera_id: int, online: bool, message: str = "") -> bool:
     """Record what the analysing worker sees of a stream; push a change of status.

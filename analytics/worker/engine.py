@@ -148,7 +148,7 @@ class AnalyticsWorker:
         self.cameras: dict[int, CameraState] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._alerts = ThreadPoolExecutor(max_workers=2, thread_name_prefix="veil-alerts")
+        self._alerts = ThreadPoolExecutor(max_workers=4, thread_name_prefix="veil-alerts")
         self._face_detector = face_detector
         self._plate_detector = plate_detector
         self._people_detector = people_detector
@@ -353,20 +353,11 @@ class AnalyticsWorker:
             ):
                 people[index] = found
         inference_seconds = time.perf_counter() - started
+        # Rules first (cheap), so frames that raise alerts are blurred, encoded and stored
+        # before the frames that only feed the live view.
+        hits_by_index = {}
         for index, (state, sample) in enumerate(batch):
-            image = masked[index]
-            height, width = image.shape[:2]
-            anonymised = state.anonymizer.redact(image, faces[index], plates[index])
-            ok, jpeg = cv2.imencode(
-                ".jpg", anonymised.image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
-            )
-            if not ok:
-                continue
-            jpeg_bytes = jpeg.tobytes()
-            self._publish_live(state.camera_id, jpeg_bytes)
-            state.clip.append((sample.captured_at, jpeg_bytes))
-            if state.reported_online is not True or time.time() - state.reported_at > 30:
-                self._report_status(state, online=True)  # also keeps "last seen" fresh
+            height, width = masked[index].shape[:2]
             persons = merge_people(
                 people[index] + people_from_faces(faces[index], width, height), width, height
             )
@@ -376,11 +367,26 @@ class AnalyticsWorker:
                 motion=motion[index],
                 health=state.health.assess(sample.frame),
             )
-            for hit in state.rules.observe(observation):
+            hits_by_index[index] = state.rules.observe(observation)
+        order = sorted(range(len(batch)), key=lambda i: not hits_by_index[i])
+        for index in order:
+            state, sample = batch[index]
+            anonymised = state.anonymizer.redact(masked[index], faces[index], plates[index])
+            ok, jpeg = cv2.imencode(
+                ".jpg", anonymised.image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
+            )
+            if not ok:
+                continue
+            jpeg_bytes = jpeg.tobytes()
+            state.clip.append((sample.captured_at, jpeg_bytes))
+            for hit in hits_by_index[index]:
                 clip = [f for f in state.clip if f[0] >= sample.captured_at - CLIP_SECONDS]
                 self._alerts.submit(
                     self._raise, state.camera_id, hit, jpeg_bytes, clip, state.config.fps
                 )
+            self._publish_live(state.camera_id, jpeg_bytes)
+            if state.reported_online is not True or time.time() - state.reported_at > 30:
+                self._report_status(state, online=True)  # also keeps "last seen" fresh
             self.frames_processed += 1
         if self.stats_key:
             self._record_stats(batch, started_at, inference_seconds, time.perf_counter() - started)
@@ -399,12 +405,12 @@ class AnalyticsWorker:
 
     def _raise(self, camera_id, hit, jpeg_bytes, clip, fps) -> None:
         try:
-            services.alert_raise(
-                camera_id=camera_id,
-                hit=hit,
-                snapshot_jpeg=jpeg_bytes,
-                clip_mp4=encode_clip(clip, fps),
-            )
+            # The alert reaches browsers first; its clip follows a moment later.
+            alert = services.alert_raise(camera_id=camera_id, hit=hit, snapshot_jpeg=jpeg_bytes)
+            if alert is not None:
+                clip_mp4 = encode_clip(clip, fps)
+                if clip_mp4:
+                    services.alert_clip_attach(alert=alert, clip_mp4=clip_mp4)
         except Exception:
             logger.exception("could not store alert %s", hit.dedupe_key)
         finally:

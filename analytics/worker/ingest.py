@@ -1,7 +1,8 @@
 """Ingest: one decoding thread per camera.
 
 The thread decodes every frame the source sends (a live stream must be drained or it lags)
-and keeps, at the camera's analytics rate, the newest frame with the time it was captured.
+and keeps the newest frame with the time it was captured; the engine takes frames from it at
+the camera's analytics rate.
 Analytics and the anonymised live feed both take their frames from here: one decode per
 camera. A drop reconnects with exponential backoff; a camera that stays down is reported.
 """
@@ -69,6 +70,7 @@ class CameraStream(threading.Thread):
         self._lock = threading.Lock()
         self._sample: Sample | None = None
         self._sequence = 0
+        self._next_take_at = 0.0
         self.connected = False
         self.last_frame_at = 0.0
         self.down_since: float | None = time.time()
@@ -77,11 +79,21 @@ class CameraStream(threading.Thread):
 
     # --- read side (the analytics engine) ----------------------------------------------------
     def latest(self, after_sequence: int = -1) -> Sample | None:
-        """The newest sample, if newer than ``after_sequence``."""
+        """The newest decoded frame, if newer than ``after_sequence`` and the camera's
+        analytics rate allows another one now.
+
+        Every decoded frame replaces the last, and the rate is applied when the engine takes
+        one, so what the engine analyses is at most one source frame old.
+        """
         with self._lock:
             sample = self._sample
-        if sample is None or sample.sequence <= after_sequence:
-            return None
+            if sample is None or sample.sequence <= after_sequence:
+                return None
+            now = time.time()
+            if now < self._next_take_at:
+                return None
+            # Keep the average rate; after a slow spell, do not burst to catch up.
+            self._next_take_at = max(self._next_take_at + self.interval, now - self.interval / 2)
         return sample
 
     @property
@@ -115,7 +127,6 @@ class CameraStream(threading.Thread):
     def _drain(self, capture: cv2.VideoCapture) -> None:
         native_fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
         pace = 1.0 / native_fps if self.is_file and 0 < native_fps < 120 else 0.0
-        next_sample_at = 0.0
         while not self._stop.is_set():
             started = time.time()
             ok, frame = capture.read()
@@ -126,11 +137,9 @@ class CameraStream(threading.Thread):
                 return
             now = time.time()
             self.last_frame_at = now
-            if now >= next_sample_at:
-                next_sample_at = max(next_sample_at + self.interval, now)
-                with self._lock:
-                    self._sequence += 1
-                    self._sample = Sample(frame, now, self._sequence)
+            with self._lock:
+                self._sequence += 1
+                self._sample = Sample(frame, now, self._sequence)
             if pace:  # a file plays at its own speed, like a camera would
                 self._stop.wait(max(0.0, pace - (time.time() - started)))
 
