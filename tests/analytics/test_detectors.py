@@ -86,7 +86,7 @@ def test_reduced_input_size_keeps_boxes_in_frame_pixels(onnx_detector):
     frame = background(1280, 720, seed=6)
     face = paste_face(frame, x=700, y=300, face_width=120)
 
-    assert onnx_detector.input_size(width=1280, height=720) == (640, 384, 0.5)
+    assert onnx_detector.input_size(width=1280, height=720) == (768, 448, 0.6)
     [detections] = onnx_detector.detect([frame])
 
     assert len(detections) == 1
