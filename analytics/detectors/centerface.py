@@ -85,6 +85,8 @@ class _OnnxRuntimeBackend:
         if threads:
             options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # No busy-waiting between runs: decode, encode and the plate detector need the cores.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(
             _onnx_model_bytes(), options, providers=["CPUExecutionProvider"]
         )

@@ -38,7 +38,8 @@ class HaarPlateDetector:
         self,
         *,
         input_long_side: int | None = 640,
-        scale_factor: float = 1.1,
+        # 1.2 between pyramid levels: half the cost of 1.1 on 720p frames.
+        scale_factor: float = 1.2,
         min_neighbours: int = 3,
         # Cascade boxes sit tight on the characters; grow them so the plate edge is covered.
         grow: float = 0.1,
