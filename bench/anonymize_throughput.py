@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -178,6 +179,11 @@ def recall(samples, detect) -> tuple[float, float, dict[str, tuple[int, int]]]:
     return found_iou / total, found_centre / total, {k: (v[0], v[1]) for k, v in buckets.items()}
 
 
+def _cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--frames", type=int, default=150)
@@ -197,30 +203,41 @@ def main() -> None:
     print(f"CPU cores: {os.cpu_count()}; CUDA available: {torch.cuda.is_available()}")
     print(f"clip: {clip} ({WIDTH}x{HEIGHT}, {args.frames} frames, mp4v)")
 
+    print(
+        f"load average before: {os.getloadavg()[0]:.1f} (the CPU may be shared: wall figures vary)"
+    )
     deface = shutil.which("deface") or str(Path(sys.executable).with_name("deface"))
+    cpu_before = _cpu_seconds(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(
         [deface, str(clip), "-o", str(work / "deface.mp4")], check=True, capture_output=True
     )
     deface_seconds = time.perf_counter() - started
+    deface_cpu = _cpu_seconds(resource.RUSAGE_CHILDREN) - cpu_before
     deface_fps = args.frames / deface_seconds
 
+    cpu_before = _cpu_seconds(resource.RUSAGE_SELF)
     started = time.perf_counter()
-    anonymizer = Anonymizer()  # includes loading both detectors
+    anonymizer = Anonymizer()  # includes loading both detectors, as deface's time includes its own
     result = media_file_anonymize(
         input_path=clip, output_path=work / "veil.mp4", anonymizer=anonymizer
     )
     veil_seconds = time.perf_counter() - started
+    veil_cpu = _cpu_seconds(resource.RUSAGE_SELF) - cpu_before
     veil_fps = result.frames / veil_seconds
     backend = getattr(anonymizer.face_detector, "backend_name", "?")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
     print(
         f"deface CLI (defaults, libx264 out): {deface_seconds:6.1f} s  {deface_fps:6.1f} frames/s"
+        f"  CPU {deface_cpu / args.frames * 1000:6.1f} ms/frame"
     )
     print(
         f"Veil anonymiser ({backend}, mp4v out): {veil_seconds:6.1f} s  {veil_fps:6.1f} frames/s"
+        f"  CPU {veil_cpu / result.frames * 1000:6.1f} ms/frame"
         f"  [{result.faces} face and {result.plates} plate boxes over {result.frames} frames]"
     )
-    print(f"ratio Veil / deface: {veil_fps / deface_fps:.1f}x")
+    print(f"ratio Veil / deface, frames/s (wall clock): {veil_fps / deface_fps:.1f}x")
+    print(f"ratio deface / Veil, CPU time per frame: {deface_cpu / veil_cpu:.1f}x")
     print(f"CUDA used by Veil: {backend.endswith('cuda')}")
 
     samples = labelled_set(args.images)
@@ -240,12 +257,13 @@ def main() -> None:
     def veil_detect(frame):
         return [d.box for d in veil_net.detect([frame])[0]]
 
+    veil_name = (
+        f"Veil (long side {veil_net.input_long_side}, threshold {veil_net.threshold}, "
+        f"{veil_net.small_face_threshold} under {veil_net.small_face_pixels} px)"
+    )
     for name, detect in (
         ("deface (full res, 0.2)", deface_detect),
-        (
-            f"Veil (long side {getattr(veil_net, 'input_long_side', '?')}, {getattr(veil_net, 'threshold', '?')})",
-            veil_detect,
-        ),
+        (veil_name, veil_detect),
     ):
         by_iou, by_centre, buckets = recall(samples, detect)
         sizes = "  ".join(f"{k}px {hit}/{n}" for k, (hit, n) in buckets.items())
