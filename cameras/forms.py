@@ -100,6 +100,16 @@ class CameraForm(forms.ModelForm):
             "Say specifically what the camera watches and why; vague text such as "
             "'for safety' is refused."
         )
+        # Analytics settings have sensible defaults: a form that leaves them out keeps them.
+        for name in ("analytics_fps", "anonymize_mode"):
+            self.fields[name].required = False
+
+    def clean_analytics_fps(self):
+        value = self.cleaned_data.get("analytics_fps")
+        return self.instance.analytics_fps if value is None else value
+
+    def clean_anonymize_mode(self):
+        return self.cleaned_data.get("anonymize_mode") or self.instance.anonymize_mode
 
     def clean_source_url(self):
         # Credentials typed into the URL move to their own inputs at once, so that even a
