@@ -92,7 +92,13 @@ class _OnnxRuntimeBackend:
         )
 
     def __call__(self, blob: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        heatmap, scale, offset = self._session.run(["537", "538", "539"], {"input.1": blob})
+        # On the CPU one frame at a time is cheaper per frame than a batch (cache-sized
+        # activations); batching pays on the GPU (the torch back end).
+        outputs = [
+            self._session.run(["537", "538", "539"], {"input.1": blob[index : index + 1]})
+            for index in range(len(blob))
+        ]
+        heatmap, scale, offset = (np.concatenate(parts) for parts in zip(*outputs, strict=True))
         return heatmap, scale, offset
 
 
@@ -203,8 +209,10 @@ class CenterFaceDetector:
             if frame.ndim == 2:
                 frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
             if scale != 1.0:
+                # Bilinear: a third of INTER_AREA's cost here, and the same recall on the
+                # bench's labelled set.
                 frame = cv2.resize(
-                    frame, (scaled_width, scaled_height), interpolation=cv2.INTER_AREA
+                    frame, (scaled_width, scaled_height), interpolation=cv2.INTER_LINEAR
                 )
             # The network takes RGB in 0..255, channels first; pad right/bottom with zeros.
             blob[slot, :, :scaled_height, :scaled_width] = frame[:, :, 2::-1].transpose(2, 0, 1)

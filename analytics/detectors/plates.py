@@ -63,7 +63,7 @@ class HaarPlateDetector:
         if self.input_long_side:
             scale = min(1.0, self.input_long_side / max(width, height))
         if scale != 1.0:
-            gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
         boxes = self._cascade.detectMultiScale(
             gray, scaleFactor=self.scale_factor, minNeighbors=self.min_neighbours
         )
