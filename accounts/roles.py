@@ -21,8 +21,8 @@ class Role(models.TextChoices):
 ROLE_ORDER = [Role.GUARD, Role.SUPERVISOR, Role.DPO, Role.ADMIN]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
-    Role.GUARD: [],
-    Role.SUPERVISOR: [],
+    Role.GUARD: ["analytics.triage_alert"],
+    Role.SUPERVISOR: ["analytics.triage_alert", "analytics.tune_rule"],
     Role.DPO: [
         "accounts.view_user",
         "cameras.view_site",
@@ -33,6 +33,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "analytics.view_rule",
         "analytics.view_zone",
         "analytics.view_detectormodel",
+        "analytics.view_alertdecision",
         "privacy.view_privacymask",
     ],
     Role.ADMIN: [

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -95,6 +96,7 @@ class Rule(models.Model):
 
     class Meta:
         ordering = ["camera", "name"]
+        permissions = [("tune_rule", "Apply a calibrated minimum confidence to a rule")]
 
     def __str__(self) -> str:
         return f"{self.name} [{self.get_kind_display()}]"
@@ -156,6 +158,7 @@ class Alert(models.Model):
     class Meta:
         ordering = ["-id"]
         default_permissions = ("view", "change")
+        permissions = [("triage_alert", "Acknowledge, confirm, dismiss or escalate alerts")]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()} on {self.camera.name}"
@@ -187,3 +190,54 @@ class DetectorModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.version} ({self.sha256[:12] or 'built in'})"
+
+
+class AlertDecision(models.Model):
+    """A person's decision on an alert: who, when, what and why. Nothing adverse happens on
+    the AI's word alone; an alert is confirmed only by one of these."""
+
+    class Action(models.TextChoices):
+        ACKNOWLEDGE = "acknowledge", "Acknowledged"
+        CONFIRM = "confirm", "Confirmed"
+        DISMISS = "dismiss", "Dismissed as false positive"
+        ESCALATE = "escalate", "Escalated to a supervisor"
+
+    class DismissReason(models.TextChoices):
+        LIGHT_OR_SHADOW = "light_or_shadow", "Light, shadow or reflection"
+        ANIMAL = "animal", "Animal"
+        VEHICLE_OR_OBJECT = "vehicle_or_object", "Vehicle or object, not a person"
+        WEATHER = "weather", "Weather, foliage or insects"
+        AUTHORISED = "authorised", "Authorised person or activity"
+        CAMERA_FAULT = "camera_fault", "Camera fault or interference"
+        DUPLICATE = "duplicate", "Duplicate of another alert"
+        OTHER = "other", "Other (explain)"
+
+    permission_parent = "alert"
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="decisions")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="alert_decisions"
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    reason = models.CharField(max_length=24, choices=DismissReason.choices, blank=True)
+    note = models.TextField(blank=True)
+    escalated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalations_received",
+    )
+    decided_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    seconds_to_decide = models.FloatField(
+        null=True, blank=True, help_text="From the alert reaching Veil to this decision."
+    )
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} #{self.alert_id} by {self.actor}"
