@@ -1,0 +1,11 @@
+"""Reads of the analytics app, split by domain: what workers need (``engine``) and what
+people see (alerts); later modules add statistics."""
+
+from analytics.selectors.engine import (  # noqa: F401
+    CameraAnalyticsConfig,
+    alert_list,
+    camera_analytics_config,
+    camera_config_version,
+    cameras_for_analytics,
+    rule_last_alert_times,
+)

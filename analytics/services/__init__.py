@@ -1,0 +1,11 @@
+"""Writes of the analytics app, split by domain: alerts and worker reports (``alerts``);
+later modules add triage and zone/rule editing."""
+
+from analytics.services.alerts import (  # noqa: F401
+    alert_clip_attach,
+    alert_media_open,
+    alert_raise,
+    camera_stream_status_record,
+    detector_models_record,
+    live_view_record,
+)
