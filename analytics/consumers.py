@@ -104,6 +104,11 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):
         if event["alert"]["camera"]["id"] in self.subscribed:
             await self.send_json({"type": "alert", "alert": event["alert"]})
 
+    async def alert_updated(self, event) -> None:
+        # A person decided on an alert (acknowledged, confirmed, dismissed, escalated).
+        if event["alert"]["camera"]["id"] in self.subscribed:
+            await self.send_json({"type": "alert.updated", "alert": event["alert"]})
+
     async def camera_status(self, event) -> None:
         if event["camera"]["id"] in self.subscribed:
             await self.send_json({"type": "camera.status", "camera": event["camera"]})

@@ -82,3 +82,11 @@ def register_audited_models() -> None:
         mask_fields=["source_url", "source_username", "source_password"],
         mask_callable="compliance.audit.mask_secret",
     )
+
+    # Triage: an alert's status changes only by a person's decision; the decision rows are
+    # the who / when / why. A rule's threshold tuned from the review page is a rule change.
+    from analytics.models import Alert, AlertDecision, Rule
+
+    auditlog.register(Alert, include_fields=["status"])
+    auditlog.register(AlertDecision)
+    auditlog.register(Rule, exclude_fields=["updated_at"])

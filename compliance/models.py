@@ -23,6 +23,8 @@ class AccessKind(models.TextChoices):
     ROLE_CHANGE = "role_change", "Changed a role"
     USER_DEACTIVATE = "user_deactivate", "Deactivated a user"
     REPORT = "report", "Generated a report"
+    ALERT_DECISION = "alert_decision", "Decided on an alert"
+    RULE_TUNE = "rule_tune", "Tuned a rule's threshold"
 
 
 class ReadOnlyRecordError(Exception):
