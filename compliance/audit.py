@@ -57,7 +57,9 @@ def register_audited_models() -> None:
     from django.contrib.auth.models import Group
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
+    from analytics.models import Zone
     from cameras.models import Camera, Site
+    from privacy.models import PrivacyMask
 
     User = get_user_model()
     auditlog.register(
@@ -90,3 +92,6 @@ def register_audited_models() -> None:
     auditlog.register(Alert, include_fields=["status"])
     auditlog.register(AlertDecision)
     auditlog.register(Rule, exclude_fields=["updated_at"])
+    # The zone and rule editor: what turns detections into alerts, and what is blacked out.
+    auditlog.register(Zone)
+    auditlog.register(PrivacyMask, exclude_fields=["updated_at"])

@@ -9,3 +9,11 @@ from analytics.services.alerts import (  # noqa: F401
     detector_models_record,
     live_view_record,
 )
+from analytics.services.zones import (  # noqa: F401
+    privacy_mask_delete,
+    privacy_mask_save,
+    rule_delete,
+    rule_save,
+    zone_delete,
+    zone_save,
+)
