@@ -9,3 +9,10 @@ from analytics.selectors.engine import (  # noqa: F401
     cameras_for_analytics,
     rule_last_alert_times,
 )
+from analytics.selectors.wall import (  # noqa: F401
+    last_alert_id,
+    open_alert_count,
+    open_alert_ids_by_camera,
+    wall_cameras,
+    wall_sites,
+)

@@ -99,12 +99,20 @@ def rule_last_alert_times(camera_id: int) -> dict[int, float]:
 
 
 def alert_list(
-    *, user, camera_ids=None, after_id: int | None = None, limit: int = 200
+    *,
+    user,
+    camera_ids=None,
+    after_id: int | None = None,
+    status: str | None = None,
+    limit: int = 200,
 ) -> QuerySet[Alert]:
-    """Alerts the user may see, newest first; ``after_id`` gives what a client missed."""
+    """Alerts the user may see, newest first; ``after_id`` gives what a client missed,
+    ``status`` narrows to one status (the wall lists the open ones)."""
     alerts = Alert.objects.restrict(user, "view").select_related("camera", "rule", "camera__site")
     if camera_ids is not None:
         alerts = alerts.filter(camera_id__in=camera_ids)
+    if status is not None:
+        alerts = alerts.filter(status=status)
     if after_id is not None:
         alerts = alerts.filter(pk__gt=after_id).order_by("pk")
     return alerts[:limit]
