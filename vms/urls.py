@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from vms.views import home
+
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="cameras:camera-list"), name="home"),
+    path("", home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("cameras/", include("cameras.urls")),
     path("audit/", include("compliance.urls")),
