@@ -1,6 +1,7 @@
 from django.urls import path
 
 from analytics.views import media, wall
+from analytics.views import zones as zone_views
 
 app_name = "analytics"
 
@@ -10,4 +11,25 @@ urlpatterns = [
     path("live/<int:camera_id>/frame.jpg", media.live_frame, name="live-frame"),
     path("live/<int:camera_id>/feed.mjpg", media.live_mjpeg, name="live-mjpeg"),
     path("wall/", wall.wall, name="wall"),
+    # The zone and rule editor (admins: those who may change the camera).
+    path("cameras/<int:camera_id>/zones/", zone_views.camera_zones, name="camera-zones"),
+    path("cameras/<int:camera_id>/zones/save/", zone_views.zone_save, name="zone-save"),
+    path(
+        "cameras/<int:camera_id>/zones/<int:zone_id>/delete/",
+        zone_views.zone_delete,
+        name="zone-delete",
+    ),
+    path("cameras/<int:camera_id>/masks/save/", zone_views.mask_save, name="mask-save"),
+    path(
+        "cameras/<int:camera_id>/masks/<int:mask_id>/delete/",
+        zone_views.mask_delete,
+        name="mask-delete",
+    ),
+    path("cameras/<int:camera_id>/rules/new/", zone_views.rule_save, name="rule-create"),
+    path("cameras/<int:camera_id>/rules/<int:rule_id>/", zone_views.rule_save, name="rule-edit"),
+    path(
+        "cameras/<int:camera_id>/rules/<int:rule_id>/delete/",
+        zone_views.rule_delete,
+        name="rule-delete",
+    ),
 ]
