@@ -466,7 +466,7 @@ def _wait(predicate, *, timeout: float, message: str):
     while True:
         value = predicate()
         if value is not None and value is not False:
-            return value
+            return value  # a frame (an array) has no truth value of its own
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout:.0f} s: {message}")
         time.sleep(0.5)
@@ -523,7 +523,9 @@ def test_saved_zone_and_mask_take_effect_on_the_running_worker(
 
     def masked_frame():
         frame = _live_frame(camera.pk)
-        return frame is not None and _mask_region(frame, MASK).max() < 40 and frame
+        if frame is not None and _mask_region(frame, MASK).max() < 40:
+            return frame
+        return None
 
     frame = _wait(masked_frame, timeout=CHANGE_TIMEOUT, message="the mask never reached frames")
     region = _mask_region(frame, MASK)
