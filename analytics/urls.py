@@ -1,6 +1,7 @@
 from django.urls import path
 
 from analytics.views import media, wall
+from analytics.views import triage as triage_views
 from analytics.views import zones as zone_views
 
 app_name = "analytics"
@@ -32,4 +33,10 @@ urlpatterns = [
         zone_views.rule_delete,
         name="rule-delete",
     ),
+    # Triage: alerts, one alert and its decisions, supervisors' review and calibration.
+    path("alerts/", triage_views.alert_list, name="alert-list"),
+    path("alerts/<int:pk>/", triage_views.alert_detail, name="alert-detail"),
+    path("alerts/<int:pk>/decide/", triage_views.alert_decide, name="alert-decide"),
+    path("review/", triage_views.review, name="review"),
+    path("review/rules/<int:rule_id>/apply/", triage_views.rule_tune, name="rule-tune"),
 ]

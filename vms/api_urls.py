@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("cameras.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("compliance.api.urls")),
+    path("", include("analytics.api.urls")),
 ]

@@ -1,6 +1,11 @@
 """Reads of the analytics app, split by domain: what workers need (``engine``) and what
 people see (alerts); later modules add statistics."""
 
+from analytics.selectors.alerts import (  # noqa: F401
+    alert_decision_history,
+    alert_get,
+    alert_queryset,
+)
 from analytics.selectors.engine import (  # noqa: F401
     CameraAnalyticsConfig,
     alert_list,
@@ -9,6 +14,7 @@ from analytics.selectors.engine import (  # noqa: F401
     cameras_for_analytics,
     rule_last_alert_times,
 )
+from analytics.selectors.stats import decider_stats, rule_stats  # noqa: F401
 from analytics.selectors.wall import (  # noqa: F401
     last_alert_id,
     open_alert_count,

@@ -9,6 +9,12 @@ from analytics.services.alerts import (  # noqa: F401
     detector_models_record,
     live_view_record,
 )
+from analytics.services.triage import (  # noqa: F401
+    alert_actions_allowed,
+    alert_decide,
+    escalation_candidates,
+    rule_min_confidence_apply,
+)
 from analytics.services.zones import (  # noqa: F401
     privacy_mask_delete,
     privacy_mask_save,

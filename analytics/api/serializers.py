@@ -1,0 +1,118 @@
+"""Alert serializers: shapes only; triage rules live in :mod:`analytics.services.triage`."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from analytics.models import Alert, AlertDecision
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    name = serializers.CharField(source="get_full_name", read_only=True)
+
+
+class AlertCameraSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    site = serializers.CharField(source="site.name", read_only=True)
+
+
+class AlertRuleSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    min_confidence = serializers.FloatField(read_only=True)
+
+
+class AlertDecisionSerializer(serializers.ModelSerializer):
+    """One person's decision: who, when, what, why."""
+
+    actor = PersonSerializer(read_only=True)
+    escalated_to = PersonSerializer(read_only=True, allow_null=True)
+    action_label = serializers.CharField(source="get_action_display", read_only=True)
+    reason_label = serializers.CharField(source="get_reason_display", read_only=True)
+
+    class Meta:
+        model = AlertDecision
+        fields = [
+            "id",
+            "action",
+            "action_label",
+            "reason",
+            "reason_label",
+            "note",
+            "actor",
+            "escalated_to",
+            "decided_at",
+            "seconds_to_decide",
+        ]
+        read_only_fields = fields
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    """An alert as guards see it. Media links point at the anonymised, audited media views."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="analytics-api:alert-detail")
+    camera = AlertCameraSerializer(read_only=True)
+    rule = AlertRuleSerializer(read_only=True, allow_null=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    boxes = serializers.ListField(
+        child=serializers.ListField(), read_only=True, help_text="[[x1,y1,x2,y2,score,label]]"
+    )
+    snapshot_url = serializers.SerializerMethodField()
+    clip_url = serializers.SerializerMethodField()
+    decisions = AlertDecisionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id",
+            "url",
+            "uid",
+            "camera",
+            "rule",
+            "kind",
+            "kind_label",
+            "message",
+            "confidence",
+            "boxes",
+            "occurred_at",
+            "created_at",
+            "status",
+            "status_label",
+            "snapshot_url",
+            "clip_url",
+            "decisions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_snapshot_url(self, alert: Alert) -> str | None:
+        return reverse("analytics:alert-snapshot", args=[alert.pk]) if alert.snapshot else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_clip_url(self, alert: Alert) -> str | None:
+        return reverse("analytics:alert-clip", args=[alert.pk]) if alert.clip else None
+
+
+class AlertDecideSerializer(serializers.Serializer):
+    """Input of ``POST /alerts/{id}/decide/``.
+
+    * ``confirm`` needs a ``note``;
+    * ``dismiss`` needs a ``reason`` (and a ``note`` when the reason is ``other``);
+    * ``escalate`` needs ``escalate_to`` (an active supervisor who can see the camera) and a
+      ``note``.
+    """
+
+    action = serializers.ChoiceField(choices=AlertDecision.Action.choices)
+    reason = serializers.ChoiceField(
+        choices=AlertDecision.DismissReason.choices, required=False, allow_blank=True
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    escalate_to = serializers.IntegerField(
+        required=False, allow_null=True, help_text="User id of the supervisor."
+    )

@@ -1,0 +1,14 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .views import AlertDecideView, AlertViewSet
+
+app_name = "analytics-api"
+
+router = SimpleRouter()
+router.register("alerts", AlertViewSet, basename="alert")
+
+urlpatterns = [
+    path("alerts/<int:pk>/decide/", AlertDecideView.as_view(), name="alert-decide"),
+    *router.urls,
+]

@@ -1,0 +1,262 @@
+"""Writes of triage: a person decides on an alert; a supervisor tunes a rule's threshold.
+
+Nothing in the pipeline sets an alert to *confirmed*: only :func:`alert_decide` does, for a
+person holding ``analytics.triage_alert`` who can see the alert through the gate.
+
+Transitions (the alert's status before → the actions allowed):
+
+===============  ===============================================  ============================
+Status           Anyone who may triage (guard, supervisor)        Supervisors only
+===============  ===============================================  ============================
+open             acknowledge, confirm, dismiss, escalate
+acknowledged     confirm, dismiss, escalate
+escalated        —  (waiting for a supervisor)                    confirm, dismiss
+confirmed        —  (closed)                                      dismiss (overrule)
+dismissed        —  (closed)                                      confirm (overrule)
+===============  ===============================================  ============================
+
+A supervisor is a member of the Supervisor role group. Every decision is a new
+:class:`~analytics.models.AlertDecision` row, so an overrule keeps the decision it overrules.
+
+Errors: a hidden or missing alert or rule is :class:`~django.http.Http404` (the same for both);
+a visible one the actor may not act on is :class:`~django.core.exceptions.PermissionDenied`;
+a transition or an input the rules refuse is :class:`~django.core.exceptions.ValidationError`.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.roles import Role
+from analytics.models import Alert, AlertDecision, Rule
+from analytics.payloads import alert_payload
+from cameras.models import Camera
+from compliance.models import AccessKind
+from compliance.services import access_event_record
+from vms.permissions import get_restricted_or_404
+from vms.realtime import send_to_camera_on_commit
+
+TRIAGE_PERMISSION = "analytics.triage_alert"
+TUNE_PERMISSION = "analytics.tune_rule"
+
+Action = AlertDecision.Action
+Status = Alert.Status
+
+STATUS_AFTER: dict[str, str] = {
+    Action.ACKNOWLEDGE: Status.ACKNOWLEDGED,
+    Action.CONFIRM: Status.CONFIRMED,
+    Action.DISMISS: Status.DISMISSED,
+    Action.ESCALATE: Status.ESCALATED,
+}
+
+_ANYONE: dict[str, tuple[str, ...]] = {
+    Status.OPEN: (Action.ACKNOWLEDGE, Action.CONFIRM, Action.DISMISS, Action.ESCALATE),
+    Status.ACKNOWLEDGED: (Action.CONFIRM, Action.DISMISS, Action.ESCALATE),
+}
+_SUPERVISOR_ONLY: dict[str, tuple[str, ...]] = {
+    Status.ESCALATED: (Action.CONFIRM, Action.DISMISS),
+    Status.CONFIRMED: (Action.DISMISS,),
+    Status.DISMISSED: (Action.CONFIRM,),
+}
+
+
+def is_supervisor(user) -> bool:
+    """Whether ``user`` is in the Supervisor role group (reviews escalations, overrules)."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.groups.filter(name=Role.SUPERVISOR.value).exists()
+    )
+
+
+def alert_actions_allowed(*, actor, alert: Alert) -> list[str]:
+    """The actions ``actor`` may take on ``alert`` in its current status (none without the
+    triage permission). The alert's visibility is the caller's business (the gate)."""
+    if actor is None or not actor.has_perm(TRIAGE_PERMISSION):
+        return []
+    allowed = list(_ANYONE.get(alert.status, ()))
+    if is_supervisor(actor):
+        allowed += [a for a in _SUPERVISOR_ONLY.get(alert.status, ()) if a not in allowed]
+    return allowed
+
+
+def escalation_candidates(*, alert: Alert, exclude=None) -> list:
+    """Active supervisors who can see the alert's camera through the gate, by name."""
+    User = get_user_model()
+    supervisors = (
+        User.objects.filter(
+            groups__name=Role.SUPERVISOR.value, is_active=True, is_service_account=False
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+    if exclude is not None:
+        supervisors = supervisors.exclude(pk=exclude.pk)
+    return [
+        user
+        for user in supervisors
+        if Camera.objects.restrict(user, "view").filter(pk=alert.camera_id).exists()
+    ]
+
+
+def _validate_inputs(*, alert: Alert, actor, action: str, reason: str, note: str, escalate_to):
+    """Check what the action needs; return the supervisor escalated to (or ``None``)."""
+    errors: dict[str, str] = {}
+    if action == Action.CONFIRM and not note:
+        errors["note"] = "Say what you saw that confirms the alert."
+    if action == Action.DISMISS:
+        if reason not in AlertDecision.DismissReason.values:
+            errors["reason"] = "Choose why this is a false positive."
+        elif reason == AlertDecision.DismissReason.OTHER and not note:
+            errors["note"] = "Explain the reason when you choose “Other”."
+    elif reason:
+        errors["reason"] = "A reason is given only when dismissing."
+    supervisor = None
+    if action == Action.ESCALATE:
+        if not note:
+            errors["note"] = "Tell the supervisor what to look at."
+        if escalate_to in (None, ""):
+            errors["escalate_to"] = "Choose a supervisor."
+        else:
+            try:
+                wanted = int(getattr(escalate_to, "pk", escalate_to))
+            except (TypeError, ValueError):
+                wanted = None
+            candidates = {
+                user.pk: user for user in escalation_candidates(alert=alert, exclude=actor)
+            }
+            supervisor = candidates.get(wanted)
+            if supervisor is None:
+                errors["escalate_to"] = "Choose an active supervisor who can see this camera."
+    elif escalate_to not in (None, ""):
+        errors["escalate_to"] = "A supervisor is chosen only when escalating."
+    if errors:
+        raise ValidationError(errors)
+    return supervisor
+
+
+def alert_decide(
+    *,
+    actor,
+    alert: Alert | int,
+    action: str,
+    reason: str = "",
+    note: str = "",
+    escalate_to=None,
+    request=None,
+) -> AlertDecision:
+    """Record ``actor``'s decision on ``alert`` and move the alert to its new status.
+
+    ``escalate_to`` is a user or a user id; it must be one of :func:`escalation_candidates`.
+
+    One transaction: the alert is locked, the transition checked (see the module's table), the
+    decision stored with the seconds since the alert reached Veil, the status saved (audited),
+    a typed access event written; on commit every socket watching the camera gets
+    ``alert.updated``.
+    """
+    alert_id = alert.pk if isinstance(alert, Alert) else alert
+    reason, note = (reason or "").strip(), (note or "").strip()
+    if action not in Action.values:
+        raise ValidationError({"action": f"Unknown action {action!r}."})
+    with transaction.atomic():
+        alert = get_restricted_or_404(
+            Alert.objects.select_for_update(of=("self",)).select_related("camera__site", "rule"),
+            actor,
+            "view",
+            pk=alert_id,
+        )
+        if not actor.has_perm(TRIAGE_PERMISSION):
+            raise PermissionDenied("You may not decide on alerts.")
+        if action not in alert_actions_allowed(actor=actor, alert=alert):
+            raise ValidationError(
+                {
+                    "action": f"This alert is {alert.get_status_display().lower()}: "
+                    f"you cannot {action} it."
+                }
+            )
+        supervisor = _validate_inputs(
+            alert=alert,
+            actor=actor,
+            action=action,
+            reason=reason,
+            note=note,
+            escalate_to=escalate_to,
+        )
+        now = timezone.now()
+        previous_status = alert.status
+        decision = AlertDecision.objects.create(
+            alert=alert,
+            actor=actor,
+            action=action,
+            reason=reason,
+            note=note,
+            escalated_to=supervisor,
+            seconds_to_decide=max(0.0, (now - alert.created_at).total_seconds()),
+        )
+        alert.status = STATUS_AFTER[action]
+        # save(), not update(): the status change reaches the change log with its actor.
+        alert.save(update_fields=["status"])
+        access_event_record(
+            kind=AccessKind.ALERT_DECISION,
+            actor=actor,
+            target=alert,
+            reason=note,
+            data={
+                "action": action,
+                "dismiss_reason": reason,
+                "from_status": previous_status,
+                "to_status": alert.status,
+                "escalated_to": supervisor.get_username() if supervisor else "",
+                "decision_id": decision.pk,
+            },
+            request=request,
+        )
+        send_to_camera_on_commit(
+            alert.camera_id, {"type": "alert.updated", "alert": alert_payload(alert)}
+        )
+    return decision
+
+
+def rule_min_confidence_apply(*, actor, rule: Rule | int, value: float, request=None) -> Rule:
+    """Set a rule's minimum confidence (from the review page's suggestion).
+
+    Needs ``analytics.tune_rule`` and the rule's camera in the actor's scope (a rule outside
+    it is a 404, like a missing one). Saved with ``save()`` so ``updated_at`` moves, the
+    change log records it with its actor, and workers reload the rule without a restart.
+    """
+    rule_id = rule.pk if isinstance(rule, Rule) else rule
+    try:
+        value = round(float(value), 4)
+    except (TypeError, ValueError):
+        raise ValidationError({"value": "Give a number between 0 and 1."}) from None
+    if not 0.0 <= value <= 1.0:
+        raise ValidationError({"value": "Give a number between 0 and 1."})
+    with transaction.atomic():
+        rule = get_restricted_or_404(
+            Rule.objects.select_for_update(of=("self",)).select_related("camera"),
+            actor,
+            "view",
+            pk=rule_id,
+        )
+        if not actor.has_perm(TUNE_PERMISSION):
+            raise PermissionDenied("You may not tune rules.")
+        previous = rule.min_confidence
+        rule.min_confidence = value
+        rule.save(update_fields=["min_confidence", "updated_at"])
+        access_event_record(
+            kind=AccessKind.RULE_TUNE,
+            actor=actor,
+            target=rule,
+            data={
+                "camera_id": rule.camera_id,
+                "field": "min_confidence",
+                "from": previous,
+                "to": value,
+            },
+            request=request,
+        )
+    return rule
