@@ -2,25 +2,63 @@
 
 Consumers join one group per camera they may see (checked through the permission gate when
 they subscribe), so fan-out reaches only permitted users.
+
+Sends from synchronous code (services, workers) go through one long-lived event loop per
+process, so the channel layer's Redis connections are reused: a fresh loop per send (what
+``async_to_sync`` does outside an event loop) would open new connections for every alert.
 """
 
 from __future__ import annotations
 
-from asgiref.sync import async_to_sync
+import asyncio
+import logging
+import os
+import threading
+
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+SEND_TIMEOUT_SECONDS = 5.0
+
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_pid: int | None = None
+_loop_lock = threading.Lock()
 
 
 def camera_group(camera_id: int) -> str:
     return f"veil.camera.{camera_id}"
 
 
+def _sender_loop() -> asyncio.AbstractEventLoop:
+    global _loop, _loop_pid
+    with _loop_lock:
+        # A forked child inherits the variable but not the thread: start its own loop.
+        if _loop is None or _loop_pid != os.getpid():
+            _loop = asyncio.new_event_loop()
+            _loop_pid = os.getpid()
+            threading.Thread(target=_loop.run_forever, name="veil-realtime", daemon=True).start()
+        return _loop
+
+
+def group_send(group: str, event: dict) -> None:
+    """Send one event to a group from synchronous code; waits until Redis has it."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    future = asyncio.run_coroutine_threadsafe(layer.group_send(group, event), _sender_loop())
+    future.result(timeout=SEND_TIMEOUT_SECONDS)
+
+
 def send_to_camera_on_commit(camera_id: int, event: dict) -> None:
     """Send ``event`` to everyone watching ``camera_id`` once the current transaction commits."""
 
     def send() -> None:
-        layer = get_channel_layer()
-        if layer is not None:
-            async_to_sync(layer.group_send)(camera_group(camera_id), event)
+        try:
+            group_send(camera_group(camera_id), event)
+        except Exception:
+            # The row is committed; a lost push is recovered by the client's resume.
+            logger.exception("could not push %s for camera %s", event.get("type"), camera_id)
 
     transaction.on_commit(send)
