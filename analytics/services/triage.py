@@ -25,6 +25,8 @@ a transition or an input the rules refuse is :class:`~django.core.exceptions.Val
 
 from __future__ import annotations
 
+import math
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -229,12 +231,6 @@ def rule_min_confidence_apply(*, actor, rule: Rule | int, value: float, request=
     change log records it with its actor, and workers reload the rule without a restart.
     """
     rule_id = rule.pk if isinstance(rule, Rule) else rule
-    try:
-        value = round(float(value), 4)
-    except (TypeError, ValueError):
-        raise ValidationError({"value": "Give a number between 0 and 1."}) from None
-    if not 0.0 <= value <= 1.0:
-        raise ValidationError({"value": "Give a number between 0 and 1."})
     with transaction.atomic():
         rule = get_restricted_or_404(
             Rule.objects.select_for_update(of=("self",)).select_related("camera"),
@@ -244,6 +240,12 @@ def rule_min_confidence_apply(*, actor, rule: Rule | int, value: float, request=
         )
         if not actor.has_perm(TUNE_PERMISSION):
             raise PermissionDenied("You may not tune rules.")
+        try:
+            value = round(float(value), 4)
+        except (TypeError, ValueError):
+            value = math.nan
+        if not 0.0 <= value <= 1.0:
+            raise ValidationError({"value": "Give a minimum confidence between 0 and 1."})
         previous = rule.min_confidence
         rule.min_confidence = value
         rule.save(update_fields=["min_confidence", "updated_at"])
