@@ -246,7 +246,8 @@ function renderCounts(cameraId) {
   const total = openAlerts.total;
   document.title = total ? `(${total}) ${baseTitle}` : baseTitle;
   const panelCount = document.getElementById("alert-open-count");
-  panelCount.textContent = String(total);
+  const number = panelCount.querySelector(".alert-open-number") || panelCount;
+  number.textContent = String(total);
   panelCount.classList.toggle("status-error", total > 0);
   document.getElementById("alert-panel").dataset.openCount = String(total);
   const header = document.getElementById("header-alert-count");
@@ -328,6 +329,9 @@ for (const time of document.querySelectorAll(".alert-item time.alert-time")) {
   time.textContent = localTime(time.dateTime) || time.textContent;
   time.title = localDateTime(time.dateTime);
 }
+
+// For browser tests and the curious: the wall's parts, e.g. to drop a socket on purpose.
+window.veilWall = { feeds, stream, openAlerts, toasts };
 
 render();
 for (const tile of tiles) renderTile(tile, feeds.get(Number(tile.dataset.cameraId)) || null);
