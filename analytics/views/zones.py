@@ -63,10 +63,13 @@ class RuleForm(forms.Form):
         required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     dwell_seconds = forms.IntegerField(
-        min_value=0, initial=30, help_text="Loitering: seconds in the zone."
+        label="Dwell (seconds)", min_value=0, initial=30, help_text="Loitering: time in the zone."
     )
-    count_threshold = forms.IntegerField(min_value=1, initial=5, help_text="Crowd: people at once.")
+    count_threshold = forms.IntegerField(
+        label="Count (people)", min_value=1, initial=5, help_text="Crowd: people at once."
+    )
     min_confidence = forms.FloatField(
+        label="Minimum confidence",
         min_value=0.0,
         max_value=1.0,
         initial=0.5,
@@ -74,7 +77,10 @@ class RuleForm(forms.Form):
         help_text="Detections below this score are ignored (0–1).",
     )
     cooldown_seconds = forms.IntegerField(
-        min_value=1, initial=60, help_text="At most one alert per this many seconds."
+        label="Cool-down (seconds)",
+        min_value=1,
+        initial=60,
+        help_text="At most one alert per this many seconds.",
     )
     enabled = forms.BooleanField(required=False, initial=True)
 

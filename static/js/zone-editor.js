@@ -393,6 +393,7 @@ async function saveAll() {
     }
   }
   saveButton.disabled = false;
+  syncZoneOptions();
   if (failures.length) {
     status(`Not saved: ${failures.map((s) => `${s.name || TYPE_LABELS[s.type]} — ${s.error}`).join("; ")}`, "error");
     selectedKey = failures[0].key;
@@ -418,6 +419,20 @@ function filterZones() {
   }
   const chosen = zoneSelect.selectedOptions[0];
   if (chosen && chosen.parentElement.tagName === "OPTGROUP" && chosen.parentElement.disabled) zoneSelect.value = "";
+}
+// Zones saved (or deleted) on this page are offered by the rule form at once.
+function syncZoneOptions() {
+  if (!zoneSelect) return;
+  const chosen = zoneSelect.value;
+  const groups = { area: zoneSelect.querySelector("optgroup[label=Areas]"), line: zoneSelect.querySelector("optgroup[label=Lines]") };
+  for (const [type, group] of Object.entries(groups)) {
+    if (!group) continue;
+    group.replaceChildren();
+    const saved = shapes.filter((s) => s.type === type && s.id).sort((a, b) => a.name.localeCompare(b.name));
+    for (const shape of saved) group.append(new Option(shape.name, String(shape.id)));
+  }
+  zoneSelect.value = [...zoneSelect.options].some((o) => o.value === chosen) ? chosen : "";
+  filterZones();
 }
 if (kindSelect) kindSelect.addEventListener("change", filterZones);
 filterZones();
