@@ -450,3 +450,45 @@ def test_post_on_a_closed_alert_says_so(scene):
     body = response.content.decode()
     assert 'id="decision-errors"' in body and "confirmed" in body
     assert 'id="decision-closed"' in body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_alert_socket_forwards_alert_updated_to_subscribed_guards_only(scene):
+    from channels.testing import WebsocketCommunicator
+    from django.conf import settings
+
+    from vms.asgi import application
+
+    def cookie_for(user) -> bytes:
+        client = client_for(user)
+        name = settings.SESSION_COOKIE_NAME
+        return f"{name}={client.cookies[name].value}".encode()
+
+    elsewhere = UserFactory(role=Role.GUARD, sites=[scene.other_camera.site])
+    origin = (b"origin", b"http://127.0.0.1")
+    our_cookie, their_cookie = cookie_for(scene.guard), cookie_for(elsewhere)
+
+    async def scenario():
+        ours = WebsocketCommunicator(
+            application, "/ws/alerts/", headers=[origin, (b"cookie", our_cookie)]
+        )
+        theirs = WebsocketCommunicator(
+            application, "/ws/alerts/", headers=[origin, (b"cookie", their_cookie)]
+        )
+        for socket in (ours, theirs):
+            assert (await socket.connect())[0]
+            assert (await socket.receive_json_from(timeout=5))["type"] == "hello"
+        await sync_to_async(services.alert_decide)(
+            actor=scene.guard, alert=scene.alert, action="acknowledge"
+        )
+        message = await ours.receive_json_from(timeout=5)
+        assert message["type"] == "alert.updated"
+        assert (message["alert"]["id"], message["alert"]["status"]) == (
+            scene.alert.pk,
+            "acknowledged",
+        )
+        assert await theirs.receive_nothing(timeout=0.5)
+        for socket in (ours, theirs):
+            await socket.disconnect()
+
+    async_to_sync(scenario)()
