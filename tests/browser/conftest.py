@@ -199,8 +199,24 @@ def veil(
 
             # What a transactional test ends with: the next module starts from empty tables.
             call_command("flush", interactive=False, verbosity=0)
+            _close_other_connections()
             for connection in connections.all():
                 connection.close()
+
+
+def _close_other_connections() -> None:
+    """Close this test database's other sessions: ORM calls made while Playwright's loop runs
+    may have opened a connection in another context of this process, which would keep the
+    database from being dropped."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @contextlib.contextmanager

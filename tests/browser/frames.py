@@ -1,0 +1,219 @@
+"""Is a picture that reached a browser anonymised? Checked against the demo scene itself.
+
+The RTSP server loops the lobby scene's frames, and every frame has ground truth: where the
+astronaut's face is. A live frame or a snapshot does not say which scene frame it came from,
+so :class:`FaceCheck` finds it: the scene frame with the least mean squared difference on a
+small grey thumbnail (the person's position, the car's, the lighting drift and the noise make
+each frame distinct; blurring a face barely moves that difference). Then two independent
+tests, each robust where the other is weak:
+
+1. **No face found.** Veil's own face detector (CenterFace) runs on the received picture and
+   must find nothing at a score of 0.5 or more, anywhere in the picture. This needs no ground
+   truth at all, so it holds for pictures that match no scene frame too.
+2. **No facial detail where the face is.** In the face box of the matched frame, the variance
+   of the Laplacian (high-frequency energy: edges of eyes, mouth, hair) must have collapsed
+   to under 15 % of the original frame's. A detector can miss a sharp face (small, turned);
+   detail cannot survive a blur. Only measured when the match is close (a picture from the
+   scene) and the face box is at least 12 px wide (smaller boxes are too noisy to judge).
+
+A check is only worth something if there was a face to hide: :attr:`FaceCheck.face_bearing`
+counts the pictures whose matched frame has a face the detector *does* find in the original
+(score >= 0.5), and the tests assert it is not zero.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+
+import cv2
+import numpy as np
+
+FACE_FOUND = 0.5  # a CenterFace score from which a face counts as found
+MAX_DETAIL_LEFT = 0.15  # face-box Laplacian variance after / before
+MATCH_MSE = 120.0  # grey-level² on a 160×90 thumbnail: the picture is this scene frame
+MIN_FACE_WIDTH = 12
+
+
+@dataclass
+class Examined:
+    source: str
+    shape: tuple[int, ...]
+    face_score: float  # the best CenterFace score anywhere in the received picture
+    frame_index: int | None  # the matched scene frame (None: no close match)
+    match_mse: float
+    original_face_score: float | None  # the detector on the matched original's face
+    detail_before: float | None
+    detail_after: float | None
+
+    @property
+    def face_bearing(self) -> bool:
+        return (self.original_face_score or 0.0) >= FACE_FOUND
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.face_score >= FACE_FOUND:
+            found.append(f"a face was detected (score {self.face_score:.2f})")
+        measured = self.detail_before is not None and self.detail_after is not None
+        if measured and self.detail_after >= MAX_DETAIL_LEFT * self.detail_before:
+            found.append(
+                f"facial detail survived: Laplacian variance {self.detail_after:.1f} vs "
+                f"{self.detail_before:.1f} in the original"
+            )
+        return found
+
+    def describe(self) -> str:
+        return (
+            f"{self.source}: {self.shape[1]}×{self.shape[0]}, face score {self.face_score:.2f}, "
+            f"frame {self.frame_index} (mse {self.match_mse:.0f}), original face score "
+            f"{self.original_face_score}, detail {self.detail_before} → {self.detail_after}"
+        )
+
+
+def _small_grey(image: np.ndarray) -> np.ndarray:
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    return cv2.resize(grey, (160, 90), interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def _laplacian_variance(image: np.ndarray, box: dict) -> float:
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    region = grey[box["y"] : box["y"] + box["h"], box["x"] : box["x"] + box["w"]]
+    return float(cv2.Laplacian(region, cv2.CV_32F).var())
+
+
+def _iou(a, b) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union else 0.0
+
+
+class FaceCheck:
+    """Examines received pictures against one demo stream (``demo_media.streams[name]``)."""
+
+    def __init__(self, stream) -> None:
+        self.truth = json.loads((stream.frames_dir / "truth.json").read_text())
+        self.frames = [
+            cv2.imread(str(stream.frames_dir / f"{t['index']:05d}.jpg")) for t in self.truth
+        ]
+        self.thumbnails = np.stack([_small_grey(frame) for frame in self.frames])
+        self.examined: list[Examined] = []
+        self._seen: set[bytes] = set()
+        self._original_scores: dict[int, float] = {}
+
+    @cached_property
+    def detector(self):
+        from analytics.detectors.centerface import CenterFaceDetector
+
+        return CenterFaceDetector()
+
+    def _best_score(self, image: np.ndarray) -> float:
+        detections = self.detector.detect([image])[0]
+        return max((d.score for d in detections), default=0.0)
+
+    def _original_face_score(self, index: int) -> float:
+        if index not in self._original_scores:
+            face = self.truth[index]["faces"][0]
+            box = (face["x"], face["y"], face["x"] + face["w"], face["y"] + face["h"])
+            detections = self.detector.detect([self.frames[index]])[0]
+            self._original_scores[index] = max(
+                (d.score for d in detections if _iou(d.box, box) > 0.3), default=0.0
+            )
+        return self._original_scores[index]
+
+    def decode(self, data: bytes) -> np.ndarray | None:
+        return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+
+    def examine_bytes(self, data: bytes, source: str) -> Examined | None:
+        """Decode a still picture (JPEG/PNG) and examine it; None when seen or undecodable."""
+        import hashlib
+
+        digest = hashlib.sha256(data).digest()
+        if digest in self._seen:
+            return None
+        self._seen.add(digest)
+        image = self.decode(data)
+        if image is None:
+            raise AssertionError(f"{source}: not a decodable picture ({len(data)} bytes)")
+        return self.examine(image, source)
+
+    def examine(self, image: np.ndarray, source: str) -> Examined:
+        height, width = self.frames[0].shape[:2]
+        scene_sized = (
+            image
+            if image.shape[:2] == (height, width)
+            else cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+        )
+        errors = np.mean((self.thumbnails - _small_grey(scene_sized)) ** 2, axis=(1, 2))
+        index = int(np.argmin(errors))
+        mse = float(errors[index])
+        record = Examined(
+            source=source,
+            shape=image.shape,
+            face_score=self._best_score(image),
+            frame_index=index if mse <= MATCH_MSE else None,
+            match_mse=mse,
+            original_face_score=None,
+            detail_before=None,
+            detail_after=None,
+        )
+        faces = self.truth[index]["faces"] if record.frame_index is not None else []
+        if faces and faces[0]["w"] >= MIN_FACE_WIDTH:
+            record.original_face_score = round(self._original_face_score(index), 3)
+            record.detail_before = round(_laplacian_variance(self.frames[index], faces[0]), 1)
+            record.detail_after = round(_laplacian_variance(scene_sized, faces[0]), 1)
+        self.examined.append(record)
+        return record
+
+    def examine_video(self, data: bytes, source: str, *, every: int = 5) -> list[Examined]:
+        """Every ``every``-th frame of an mp4 clip."""
+        import tempfile
+
+        records = []
+        with tempfile.NamedTemporaryFile(suffix=".mp4") as file:
+            file.write(data)
+            file.flush()
+            capture = cv2.VideoCapture(file.name)
+            index = 0
+            try:
+                while True:
+                    ok, image = capture.read()
+                    if not ok:
+                        break
+                    if index % every == 0:
+                        records.append(self.examine(image, f"{source}#frame{index}"))
+                    index += 1
+            finally:
+                capture.release()
+        if not records:
+            raise AssertionError(f"{source}: no frame could be decoded ({len(data)} bytes)")
+        return records
+
+    @property
+    def face_bearing(self) -> list[Examined]:
+        return [record for record in self.examined if record.face_bearing]
+
+    def problems(self) -> list[str]:
+        return [
+            f"{record.describe()}: {'; '.join(record.problems())}"
+            for record in self.examined
+            if record.problems()
+        ]
+
+
+def jpegs_in_multipart(data: bytes, limit: int) -> list[bytes]:
+    """The first ``limit`` complete parts of an MJPEG (``multipart/x-mixed-replace``) body,
+    read by each part's ``Content-Length``."""
+    import re
+
+    parts = []
+    for match in re.finditer(rb"Content-Length:\s*(\d+)\r\n\r\n", data, flags=re.IGNORECASE):
+        start, length = match.end(), int(match.group(1))
+        if start + length > len(data):
+            break
+        parts.append(data[start : start + length])
+        if len(parts) >= limit:
+            break
+    return parts
