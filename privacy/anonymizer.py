@@ -53,10 +53,15 @@ def default_face_detector() -> Detector:
 
 @cache
 def default_plate_detector() -> Detector:
-    """One plate-region detector per process."""
-    from analytics.detectors.plates import HaarPlateDetector
+    """One plate-region detector per process: OpenCV's plate cascade together with the
+    style-agnostic character-row detector (the cascade alone misses many plate styles)."""
+    from analytics.detectors.plates import (
+        CharacterRowPlateDetector,
+        HaarPlateDetector,
+        UnionPlateDetector,
+    )
 
-    return HaarPlateDetector()
+    return UnionPlateDetector(HaarPlateDetector(), CharacterRowPlateDetector())
 
 
 def pad_box(
