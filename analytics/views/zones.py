@@ -110,7 +110,7 @@ def _apply_service_errors(form: forms.Form, error: ValidationError | PermissionD
         form.add_error(None, error)
 
 
-def _editor_data(camera: Camera, zones, masks) -> dict:
+def _editor_data(user, camera: Camera, zones, masks) -> dict:
     """What the drawing script starts from: the shapes, where to save them, the frame."""
     used_by: dict[int, list[str]] = {}
     for zone_id, rule_name in camera.rules.exclude(zone=None).values_list("zone_id", "name"):
@@ -118,7 +118,11 @@ def _editor_data(camera: Camera, zones, masks) -> dict:
     # A fallback background when the worker has no live frame: the newest alert snapshot
     # (anonymised like everything else; opening it is an audited access event).
     snapshot_alert = (
-        Alert.objects.filter(camera=camera).exclude(snapshot="").order_by("-id").first()
+        Alert.objects.restrict(user, "view")
+        .filter(camera=camera)
+        .exclude(snapshot="")
+        .order_by("-id")
+        .first()
     )
     return {
         "camera": {"id": camera.pk, "name": camera.name},
@@ -154,7 +158,9 @@ def _editor_data(camera: Camera, zones, masks) -> dict:
 
 def _render_page(request, camera: Camera, *, form: RuleForm, editing: Rule | None, status=200):
     zones = list(camera.zones.order_by("name"))
-    masks = list(PrivacyMask.objects.filter(camera=camera).order_by("id"))
+    masks = list(
+        PrivacyMask.objects.restrict(request.user, "view").filter(camera=camera).order_by("id")
+    )
     rules = list(camera.rules.select_related("zone").order_by("name"))
     return render(
         request,
@@ -164,7 +170,7 @@ def _render_page(request, camera: Camera, *, form: RuleForm, editing: Rule | Non
             "rules": rules,
             "form": form,
             "editing": editing,
-            "editor": _editor_data(camera, zones, masks),
+            "editor": _editor_data(request.user, camera, zones, masks),
             "zone_kind_for_rule": {str(k): str(v) for k, v in ZONE_KIND_FOR_RULE.items()},
         },
         status=status,
