@@ -199,7 +199,6 @@ def veil(
 
             # What a transactional test ends with: the next module starts from empty tables.
             call_command("flush", interactive=False, verbosity=0)
-            _close_other_connections()
             for connection in connections.all():
                 connection.close()
 
@@ -234,6 +233,7 @@ def _test_database():
     try:
         yield
     finally:
+        _close_other_connections()  # the database goes: nobody may hold it
         teardown_databases(config, verbosity=0)
 
 
@@ -319,8 +319,13 @@ def _create_data(rtsp_server) -> dict:
 @pytest.fixture
 def orm(django_db_blocker):
     """Database access in a browser test: committed at once, seen by the servers."""
+    from django.db import connections
+
     with django_db_blocker.unblock():
         yield
+        # Playwright runs the test in a context of its own: close the connection it opened
+        # there, or it would outlive the module and keep the database from being dropped.
+        connections.close_all()
 
 
 # --- Chromium -----------------------------------------------------------------------------------
