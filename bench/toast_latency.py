@@ -23,6 +23,7 @@ benchmarks. Prints figures only; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 from _harness import BenchStack, machine_description, percentile
@@ -122,6 +123,8 @@ def main() -> None:
 
         from playwright.sync_api import sync_playwright
 
+        # Playwright's sync API runs its loop in this thread; the ORM calls here are ours.
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
