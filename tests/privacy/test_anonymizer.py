@@ -115,7 +115,7 @@ def test_detections_outside_the_frame_are_clipped():
 
     frame, _ = face_scene()
 
-    result = Anonymizer(face_detector=_EdgeFaces()).anonymize(frame)
+    result = Anonymizer(face_detector=_EdgeFaces(), face_padding=0.25).anonymize(frame)
 
     assert result.redacted_boxes == [(0, 0, 50, 50)]
 

@@ -67,8 +67,9 @@ def test_png_is_anonymised_losslessly_outside_the_redacted_boxes(tmp_path):
     assert sharpness(result, plate) < sharpness(frame, plate) / 20
     changed = np.any(result != frame, axis=2)
     assert changed.sum() > 0
-    # Only the face and plate areas change (padded boxes around them).
-    assert not changed[:60].any() and not changed[:, :40].any()
+    # Only the face and plate areas change (padded boxes around them; the face at y 90 is
+    # padded by 0.35 of its 121 px height, so rows above 45 stay untouched).
+    assert not changed[:45].any() and not changed[:, :50].any()
     assert _leftovers(tmp_path, source, target) == []
 
 
