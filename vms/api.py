@@ -137,6 +137,8 @@ class RestrictedViewMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication, permissions, throttles
+        if not hasattr(self, request.method.lower()):
+            return  # no handler for this method: DRF answers 405, nothing to gate
         # Refuse an oversized body before anything reads it; the parsers bound it too.
         length = request.META.get("CONTENT_LENGTH") or "0"
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
