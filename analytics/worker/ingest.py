@@ -66,7 +66,7 @@ class CameraStream(threading.Thread):
         self.interval = 1.0 / max(fps, 0.1)
         self.is_file = urlsplit(url).scheme == "file"
         self.loop_files = loop_files
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._sample: Sample | None = None
         self._sequence = 0
@@ -92,8 +92,10 @@ class CameraStream(threading.Thread):
             now = time.time()
             if now < self._next_take_at:
                 return None
-            # Keep the average rate; after a slow spell, do not burst to catch up.
-            self._next_take_at = max(self._next_take_at + self.interval, now - self.interval / 2)
+            # Keep the cadence; after a slow spell (or at the first frame) start it afresh
+            # rather than bursting to catch up.
+            following = self._next_take_at + self.interval
+            self._next_take_at = following if following > now else now + self.interval
         return sample
 
     @property
@@ -101,17 +103,17 @@ class CameraStream(threading.Thread):
         return self.down_since is not None and time.time() - self.down_since >= DOWN_AFTER_SECONDS
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
 
     # --- the decoding loop --------------------------------------------------------------------
     def run(self) -> None:
         backoff = BACKOFF_START_SECONDS
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             capture = open_capture(self.url)
             if not capture.isOpened():
                 self._mark_down("cannot open the stream")
                 capture.release()
-                self._stop.wait(backoff)
+                self._stopping.wait(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX_SECONDS)
                 continue
             self.connected = True
@@ -120,14 +122,14 @@ class CameraStream(threading.Thread):
             self._drain(capture)
             capture.release()
             self.connected = False
-            if not self._stop.is_set():
+            if not self._stopping.is_set():
                 self.reconnects += 1
-                self._stop.wait(0.2 if self.is_file else backoff)
+                self._stopping.wait(0.2 if self.is_file else backoff)
 
     def _drain(self, capture: cv2.VideoCapture) -> None:
         native_fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
         pace = 1.0 / native_fps if self.is_file and 0 < native_fps < 120 else 0.0
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             started = time.time()
             ok, frame = capture.read()
             if not ok or frame is None:
@@ -141,7 +143,7 @@ class CameraStream(threading.Thread):
                 self._sequence += 1
                 self._sample = Sample(frame, now, self._sequence)
             if pace:  # a file plays at its own speed, like a camera would
-                self._stop.wait(max(0.0, pace - (time.time() - started)))
+                self._stopping.wait(max(0.0, pace - (time.time() - started)))
 
     def _mark_down(self, reason: str) -> None:
         self.connected = False
