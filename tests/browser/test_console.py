@@ -139,7 +139,13 @@ def test_guard_supervisor_admin_journey_on_a_live_stream(veil, calibration, peop
         timeout=30,
         message="the lobby tile stopped updating",
     )
-    assert feed.is_visible() and feed.evaluate("img => img.naturalWidth") > 0
+    # The newest frame's object URL may still be decoding at any instant: wait for a decoded one.
+    wait_until(
+        lambda: feed.is_visible() and feed.evaluate("img => img.naturalWidth") > 0,
+        page=guard,
+        timeout=15,
+        message="the lobby tile shows no decoded picture",
+    )
 
     # --- an alert toast from the real stream --------------------------------------------
     toasts = wait_until(
