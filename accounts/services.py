@@ -122,6 +122,16 @@ def user_set_password(*, actor, user, password: str, request=None):
     return user
 
 
+def _access_change_record(*, actor, kind, target, user, scope: str, request) -> None:
+    access_event_record(
+        kind=kind,
+        actor=actor,
+        target=target,
+        data={"user": user.get_username(), "scope": scope},
+        request=request,
+    )
+
+
 def _assignment_perms(user) -> list[str]:
     return SITE_ASSIGNMENT_PERMISSIONS.get(user.role, ["cameras.view_site"])
 
@@ -132,11 +142,12 @@ def site_assign_user(*, actor, site, user, request=None) -> None:
     _require(actor, "accounts.change_user")
     for perm in _assignment_perms(user):
         assign_perm(perm, user, site)
-    access_event_record(
-        kind=AccessKind.ACCESS_GRANT,
+    _access_change_record(
         actor=actor,
+        kind=AccessKind.ACCESS_GRANT,
         target=site,
-        data={"user": user.get_username(), "scope": "site"},
+        user=user,
+        scope="site",
         request=request,
     )
 
@@ -147,11 +158,12 @@ def site_unassign_user(*, actor, site, user, request=None) -> None:
     _require(actor, "accounts.change_user")
     for perm in set(_assignment_perms(user)) | {"cameras.view_site"}:
         remove_perm(perm, user, site)
-    access_event_record(
-        kind=AccessKind.ACCESS_REVOKE,
+    _access_change_record(
         actor=actor,
+        kind=AccessKind.ACCESS_REVOKE,
         target=site,
-        data={"user": user.get_username(), "scope": "site"},
+        user=user,
+        scope="site",
         request=request,
     )
 
@@ -161,11 +173,12 @@ def camera_grant_user(*, actor, camera, user, request=None) -> None:
     """Let a user see one camera, without the rest of its site."""
     _require(actor, "accounts.change_user")
     assign_perm("cameras.view_camera", user, camera)
-    access_event_record(
-        kind=AccessKind.ACCESS_GRANT,
+    _access_change_record(
         actor=actor,
+        kind=AccessKind.ACCESS_GRANT,
         target=camera,
-        data={"user": user.get_username(), "scope": "camera"},
+        user=user,
+        scope="camera",
         request=request,
     )
 
@@ -175,10 +188,11 @@ def camera_revoke_user(*, actor, camera, user, request=None) -> None:
     """Take one directly granted camera away from a user."""
     _require(actor, "accounts.change_user")
     remove_perm("cameras.view_camera", user, camera)
-    access_event_record(
-        kind=AccessKind.ACCESS_REVOKE,
+    _access_change_record(
         actor=actor,
+        kind=AccessKind.ACCESS_REVOKE,
         target=camera,
-        data={"user": user.get_username(), "scope": "camera"},
+        user=user,
+        scope="camera",
         request=request,
     )

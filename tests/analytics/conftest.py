@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import connections
 
 from cameras.demo.processes import free_port
+from tests.fixtures.namespace import channel_prefix_scope
 from tests.fixtures.worker import _database_url
 
 SERVER_START_TIMEOUT = 40.0
@@ -40,16 +41,8 @@ WORKER_START_TIMEOUT = 90.0
 def channel_prefix() -> str:
     """Channel layer groups, live channels and camera leases of this session, apart from any
     other test run or developer sharing the Redis."""
-    from channels.layers import channel_layers
-
-    config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
-    previous = config.get("prefix")
-    prefix = f"veiltest{uuid.uuid4().hex[:8]}"
-    config["prefix"] = prefix
-    channel_layers.backends.clear()
-    yield prefix
-    config["prefix"] = previous
-    channel_layers.backends.clear()
+    with channel_prefix_scope("veiltest") as prefix:
+        yield prefix
 
 
 @pytest.fixture(scope="session")

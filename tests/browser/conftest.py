@@ -48,6 +48,7 @@ from tests.analytics.conftest import (
     _process_env,
     _stop,
 )
+from tests.fixtures.namespace import channel_prefix_scope
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -140,16 +141,8 @@ class Veil:
 @pytest.fixture(scope="module")
 def channel_prefix_module():
     """This module's Redis namespace: channel groups, live frames, camera leases."""
-    from channels.layers import channel_layers
-
-    config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
-    previous = config.get("prefix")
-    prefix = f"veilbrowser{uuid.uuid4().hex[:8]}"
-    config["prefix"] = prefix
-    channel_layers.backends.clear()
-    yield prefix
-    config["prefix"] = previous
-    channel_layers.backends.clear()
+    with channel_prefix_scope("veilbrowser") as prefix:
+        yield prefix
 
 
 @pytest.fixture(scope="module")
