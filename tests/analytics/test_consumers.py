@@ -4,6 +4,7 @@ cookie, origin check, auth middleware), the Redis channel layer and the permissi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 import uuid
@@ -180,17 +181,22 @@ def test_live_socket_sends_the_published_frames_and_records_the_view(scene):
         socket = _socket(f"/ws/live/{camera.pk}/", cookie)
         assert (await socket.connect())[0]
         publisher = redis.asyncio.Redis.from_url(settings.REDIS_URL)
-        try:
+
+        async def publish_until_cancelled():
             # The hub subscribes as the socket opens; publish until a frame gets through.
-            async with asyncio.timeout(10):
-                while True:
-                    await publisher.publish(live_channel(camera.pk), frame)
-                    try:
-                        received = await socket.receive_from(timeout=0.5)
-                    except TimeoutError:
-                        continue
-                    return received
+            while True:
+                await publisher.publish(live_channel(camera.pk), frame)
+                await asyncio.sleep(0.2)
+
+        publishing = asyncio.create_task(publish_until_cancelled())
+        try:
+            # One bounded wait: a timed-out receive makes the test communicator cancel the
+            # consumer, so it cannot be used to poll.
+            return await socket.receive_from(timeout=15)
         finally:
+            publishing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await publishing
             await publisher.aclose()
             await socket.disconnect()
 
