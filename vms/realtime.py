@@ -31,6 +31,12 @@ def camera_group(camera_id: int) -> str:
     return f"veil.camera.{camera_id}"
 
 
+def user_group(user_id: int) -> str:
+    """Every open socket of one user joins this group: access changes and personal
+    notifications (an escalation sent to them) reach all of that user's tabs."""
+    return f"veil.user.{user_id}"
+
+
 def _sender_loop() -> asyncio.AbstractEventLoop:
     global _loop, _loop_pid
     with _loop_lock:
@@ -51,14 +57,24 @@ def group_send(group: str, event: dict) -> None:
     future.result(timeout=SEND_TIMEOUT_SECONDS)
 
 
-def send_to_camera_on_commit(camera_id: int, event: dict) -> None:
-    """Send ``event`` to everyone watching ``camera_id`` once the current transaction commits."""
+def send_to_group_on_commit(group: str, event: dict) -> None:
+    """Send ``event`` to ``group`` once the current transaction commits (at once outside one)."""
 
     def send() -> None:
         try:
-            group_send(camera_group(camera_id), event)
+            group_send(group, event)
         except Exception:
             # The row is committed; a lost push is recovered by the client's resume.
-            logger.exception("could not push %s for camera %s", event.get("type"), camera_id)
+            logger.exception("could not push %s to %s", event.get("type"), group)
 
     transaction.on_commit(send)
+
+
+def send_to_camera_on_commit(camera_id: int, event: dict) -> None:
+    """Send ``event`` to everyone watching ``camera_id`` once the current transaction commits."""
+    send_to_group_on_commit(camera_group(camera_id), event)
+
+
+def send_to_user_on_commit(user_id: int, event: dict) -> None:
+    """Send ``event`` to every open socket of one user once the current transaction commits."""
+    send_to_group_on_commit(user_group(user_id), event)
