@@ -21,9 +21,15 @@ class Role(models.TextChoices):
 ROLE_ORDER = [Role.GUARD, Role.SUPERVISOR, Role.DPO, Role.ADMIN]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
-    Role.GUARD: ["analytics.triage_alert"],
-    Role.SUPERVISOR: ["analytics.triage_alert", "analytics.tune_rule"],
+    Role.GUARD: ["cameras.view_live_video", "analytics.triage_alert"],
+    Role.SUPERVISOR: [
+        "cameras.view_live_video",
+        "analytics.triage_alert",
+        "analytics.overrule_alert",
+        "analytics.tune_rule",
+    ],
     Role.DPO: [
+        "compliance.run_report",
         "accounts.view_user",
         "cameras.view_site",
         "cameras.view_camera",
@@ -46,6 +52,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "cameras.add_camera",
         "cameras.change_camera",
         "cameras.view_camera",
+        "cameras.view_live_video",
+        "cameras.view_camera_source",
         "compliance.view_accessevent",
         "auditlog.view_logentry",
         "analytics.view_alert",

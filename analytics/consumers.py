@@ -16,7 +16,7 @@ from analytics import selectors, services
 from analytics.live import hub
 from analytics.payloads import alert_payload
 from cameras.models import Camera
-from vms.realtime import camera_group
+from vms.realtime import camera_group, user_group
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
@@ -54,10 +54,14 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):
         self.permitted = await _permitted_camera_ids(user)
         self.subscribed: set[int] = set()
         await self.accept()
+        # Personal events (an escalation sent to this user, access changes) reach every tab.
+        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
         await self._set_subscriptions(self.permitted)
         await self.send_json({"type": "hello", "cameras": sorted(self.subscribed)})
 
     async def disconnect(self, code) -> None:
+        if getattr(self, "user", None) is not None:
+            await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
         for camera_id in getattr(self, "subscribed", set()):
             await self.channel_layer.group_discard(camera_group(camera_id), self.channel_name)
 
@@ -108,6 +112,11 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):
         # A person decided on an alert (acknowledged, confirmed, dismissed, escalated).
         if event["alert"]["camera"]["id"] in self.subscribed:
             await self.send_json({"type": "alert.updated", "alert": event["alert"]})
+
+    async def alert_escalated(self, event) -> None:
+        # Sent to the supervisor's own group; still only for a camera they may see.
+        if event["alert"]["camera"]["id"] in self.permitted:
+            await self.send_json({"type": "alert.escalated", "alert": event["alert"]})
 
     async def camera_status(self, event) -> None:
         if event["camera"]["id"] in self.subscribed:

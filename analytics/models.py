@@ -8,22 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from cameras.models import Camera
+from vms.geometry import validate_points
 from vms.permissions import RestrictedManager
-
-
-def validate_points(value) -> None:
-    """Normalised polygon or polyline: a list of [x, y] pairs within 0..1."""
-    if not isinstance(value, list) or len(value) < 2:
-        raise ValidationError("Give at least two points as [[x, y], ...].")
-    for point in value:
-        if (
-            not isinstance(point, list | tuple)
-            or len(point) != 2
-            or not all(isinstance(c, int | float) and 0.0 <= c <= 1.0 for c in point)
-        ):
-            raise ValidationError(
-                "Each point is [x, y] with 0 <= x, y <= 1 (fraction of the frame)."
-            )
 
 
 class Zone(models.Model):
@@ -158,7 +144,13 @@ class Alert(models.Model):
     class Meta:
         ordering = ["-id"]
         default_permissions = ("view", "change")
-        permissions = [("triage_alert", "Acknowledge, confirm, dismiss or escalate alerts")]
+        permissions = [
+            ("triage_alert", "Acknowledge, confirm, dismiss or escalate alerts"),
+            (
+                "overrule_alert",
+                "Decide escalated alerts and reopen closed ones; receive escalations",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()} on {self.camera.name}"

@@ -133,6 +133,10 @@ class Camera(models.Model):
 
     class Meta:
         ordering = ["site__name", "name"]
+        permissions = [
+            ("view_live_video", "Watch live video (anonymised)"),
+            ("view_camera_source", "See and change a camera's source URL and credentials"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["site", "name"], name="camera_name_unique_per_site")
         ]

@@ -75,6 +75,7 @@ class AccessEvent(models.Model):
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["target_type", "target_id"])]
         default_permissions = ("view",)
+        permissions = [("run_report", "Produce audit reports and exports")]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_username or '-'} {self.kind}"

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.db import models
 
-from analytics.models import validate_points
 from cameras.models import Camera
+from vms.geometry import validate_points
 from vms.permissions import RestrictedManager
 
 

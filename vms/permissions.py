@@ -14,12 +14,20 @@ How scope is decided, for action ``A`` on model ``M``:
    cameras; a camera's alerts follow the camera.
 
 A hidden object and a missing one must look the same: use :func:`get_restricted_or_404`.
+
+Capabilities — what a role may *do*, beyond which rows it may see — are named permissions
+(:class:`Perm`), held by roles (``accounts.roles``, the one place roles are defined) and checked
+only through :func:`has_permission` / :func:`require_permission` (services),
+:func:`permission_required` (HTML views) and ``vms.api.RequiresPermission`` (the API). Nothing
+tests a group's name.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
@@ -28,6 +36,60 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 ACTIONS = ("view", "add", "change", "delete")
+
+
+class Perm:
+    """The named capabilities, as ``app_label.codename`` (declared in each model's Meta)."""
+
+    VIEW_LIVE_VIDEO = "cameras.view_live_video"  # the live wall, live frames and live sockets
+    VIEW_CAMERA_SOURCE = "cameras.view_camera_source"  # a camera's source URL (admins)
+    TRIAGE_ALERT = "analytics.triage_alert"  # acknowledge, confirm, dismiss, escalate
+    OVERRULE_ALERT = "analytics.overrule_alert"  # decide escalated / closed alerts (supervisors)
+    TUNE_RULE = "analytics.tune_rule"  # apply a calibrated threshold
+    RUN_REPORT = "compliance.run_report"  # audit reports and exports (DPO)
+
+
+def has_permission(user, perm: str) -> bool:
+    """Whether an active, logged-in ``user`` holds capability ``perm``."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.has_perm(perm)
+    )
+
+
+def require_permission(user, perm: str, message: str = "You may not do that.") -> None:
+    """Raise ``PermissionDenied`` unless ``user`` holds ``perm`` (for services)."""
+    if not has_permission(user, perm):
+        raise PermissionDenied(message)
+
+
+def permission_required(*perms: str, hidden: bool = True):
+    """View decorator: log-in required, then every one of ``perms``.
+
+    A page a role may not open at all answers 404 like a missing one (``hidden``, the
+    default: a DPO typing the live wall's address learns nothing); ``hidden=False`` answers
+    403 where the page's existence is no secret.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                # Imported here: auth's views import the user model, which imports this module.
+                from django.contrib.auth.views import redirect_to_login
+
+                return redirect_to_login(request.get_full_path())
+            if not all(has_permission(request.user, perm) for perm in perms):
+                if hidden:
+                    raise Http404("No such page.")
+                raise PermissionDenied("You may not do that.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
 def permission_name(model: type[models.Model], action: str) -> str:
