@@ -6,16 +6,21 @@ in the same transaction, besides the change log that django-auditlog keeps.
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.roles import ROLE_ORDER, SITE_ASSIGNMENT_PERMISSIONS, Role
 from compliance.models import AccessKind
 from compliance.services import access_event_record
+from vms.realtime import send_to_user_on_commit
 
 User = get_user_model()
 
@@ -30,6 +35,34 @@ def _set_role(user, role: Role | None) -> None:
     user.groups.remove(*role_groups)
     if role is not None:
         user.groups.add(Group.objects.get(name=Role(role).value))
+
+
+def _sockets_recheck(user) -> None:
+    """On commit, tell every open socket of ``user`` that their access changed: the sockets
+    re-read the user, drop cameras out of scope, and close if the account is deactivated."""
+    send_to_user_on_commit(user.pk, {"type": "access.changed"})
+
+
+def _sessions_end(user) -> None:
+    """Delete every stored session of ``user``, in the caller's transaction.
+
+    Django's ModelBackend already refuses an inactive user on each request (``get_user``
+    answers ``None``, so the request is anonymous); deleting the rows as well leaves nothing
+    behind: no session of theirs is stored, and a later reactivation does not revive one.
+    Sessions live in the database (``SESSION_ENGINE`` is Django's default ``db``), which has
+    no index by user, so the unexpired ones are decoded and matched: deactivations are rare
+    and sessions last hours, so the scan stays small. (Rotating the session-auth hash instead
+    would mean changing the user's password or adding a field to the model.) Stores that
+    cannot be listed (cache, signed cookies) rely on ModelBackend alone.
+    """
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store_class, "get_model_class"):
+        return
+    sessions = store_class.get_model_class().objects.filter(expire_date__gt=timezone.now())
+    for session in sessions.iterator():
+        if session.get_decoded().get(SESSION_KEY) == str(user.pk):
+            # Through the store, so a cached_db store forgets its cached copy too.
+            store_class(session_key=session.session_key).delete()
 
 
 @transaction.atomic
@@ -84,10 +117,12 @@ def user_update(
         if not is_active and user.pk == actor.pk:
             raise ValidationError("You cannot deactivate your own account.")
         user.is_active = is_active
+        _sockets_recheck(user)
         if not is_active:
             access_event_record(
                 kind=AccessKind.USER_DEACTIVATE, actor=actor, target=user, request=request
             )
+            _sessions_end(user)
     user.full_clean()
     user.save()
     if role is not None:
@@ -97,6 +132,7 @@ def user_update(
             if user.pk == actor.pk and previous == Role.ADMIN:
                 raise ValidationError("You cannot remove your own Admin role.")
             _set_role(user, new)
+            _sockets_recheck(user)
             access_event_record(
                 kind=AccessKind.ROLE_CHANGE,
                 actor=actor,
@@ -150,6 +186,7 @@ def site_assign_user(*, actor, site, user, request=None) -> None:
         scope="site",
         request=request,
     )
+    _sockets_recheck(user)
 
 
 @transaction.atomic
@@ -166,6 +203,7 @@ def site_unassign_user(*, actor, site, user, request=None) -> None:
         scope="site",
         request=request,
     )
+    _sockets_recheck(user)
 
 
 @transaction.atomic
@@ -181,6 +219,7 @@ def camera_grant_user(*, actor, camera, user, request=None) -> None:
         scope="camera",
         request=request,
     )
+    _sockets_recheck(user)
 
 
 @transaction.atomic
@@ -196,3 +235,4 @@ def camera_revoke_user(*, actor, camera, user, request=None) -> None:
         scope="camera",
         request=request,
     )
+    _sockets_recheck(user)

@@ -12,10 +12,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from guardian.shortcuts import get_users_with_perms
 
 from cameras.models import Camera, Site
 from cameras.sources import split_credentials
 from vms.permissions import get_restricted_or_404, permission_name
+from vms.realtime import send_to_camera_on_commit, send_to_user_on_commit
 
 SITE_FIELDS = ("name", "address", "time_zone", "country", "region")
 CAMERA_FIELDS = (
@@ -57,6 +59,18 @@ def _apply_source(camera: Camera, fields: dict[str, Any]) -> None:
         camera.source_username = username
     if password:
         camera.source_password = password
+
+
+def _watchers_recheck(camera: Camera, *, moved_to: Site | None) -> None:
+    """On commit, tell every socket delivering ``camera`` to re-check its scope: a move to
+    another site or a disable changes who may watch it. Users assigned to the site it moved
+    to re-check too, so their alert sockets start following it."""
+    event = {"type": "access.changed"}
+    send_to_camera_on_commit(camera.pk, event)
+    if moved_to is not None:
+        assigned = get_users_with_perms(moved_to, only_with_perms_in=["view_site"])
+        for user_id in assigned.values_list("pk", flat=True):
+            send_to_user_on_commit(user_id, event)
 
 
 @transaction.atomic
@@ -109,6 +123,8 @@ def camera_update(*, actor, camera: Camera, **fields: Any) -> Camera:
     )
     fields = {k: v for k, v in fields.items() if k in CAMERA_FIELDS}
     new_site = fields.pop("site", None)
+    moved_to = new_site if new_site is not None and new_site.pk != camera.site_id else None
+    enabled_changed = "enabled" in fields and bool(fields["enabled"]) != camera.enabled
     if new_site is not None and new_site.pk != camera.site_id:
         if not Site.objects.restrict(actor, "view").filter(pk=new_site.pk).exists():
             raise PermissionDenied("You may not move cameras to this site.")
@@ -123,6 +139,8 @@ def camera_update(*, actor, camera: Camera, **fields: Any) -> Camera:
         camera.next_probe_at = None
     camera.full_clean()
     camera.save()
+    if moved_to is not None or enabled_changed:
+        _watchers_recheck(camera, moved_to=moved_to)
     return camera
 
 
