@@ -65,6 +65,7 @@ export class OpenAlerts {
 
 export class AlertStream {
   // handlers: alert(alert, {replayed}), updated(alert), cameraStatus(camera), resumed(count),
+  // accessChanged(cameraIds) with the cameras the user may see now,
   // connection(state) with state in connecting | live | reconnecting | signed-out.
   constructor({ lastId, cameraIds, handlers }) {
     this.lastId = Number(lastId) || 0;
@@ -126,6 +127,9 @@ export class AlertStream {
         break;
       case "camera.status":
         this.handlers.cameraStatus(message.camera);
+        break;
+      case "access.changed":
+        this.handlers.accessChanged?.(message.cameras || []);
         break;
       default:
         break;

@@ -3,6 +3,13 @@
 
 export const FINAL_CLOSE_CODES = new Set([4401, 4403, 4404]);
 
+// 4401 on an open socket: the session ended (the account was deactivated, or logged out).
+// Nothing on the page works any more; the log-in page brings the user back here afterwards.
+export function toLogIn() {
+  const next = window.location.pathname + window.location.search;
+  window.location.assign(`/accounts/login/?next=${encodeURIComponent(next)}`);
+}
+
 export function wsUrl(path) {
   const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
   return `${scheme}//${window.location.host}${path}`;
@@ -60,6 +67,7 @@ export class ReconnectingSocket {
       if (FINAL_CLOSE_CODES.has(event.code)) {
         this.stopped = true;
         this.handlers.onfinal?.(event.code);
+        if (event.code === 4401) toLogIn();
         return;
       }
       this.handlers.ondown?.(event.code);

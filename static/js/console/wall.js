@@ -284,6 +284,28 @@ function describe(alert) {
   return `${what} · ${alert.camera.name} · ${localTime(alert.occurred_at)}`;
 }
 
+// The user's access changed (a site or camera taken away, a new role): drop the tiles, feeds
+// and panel alerts of cameras no longer allowed. The server has closed their live sockets.
+function dropCameras(allowed) {
+  for (const tile of [...tiles]) {
+    const cameraId = Number(tile.dataset.cameraId);
+    if (allowed.has(cameraId)) continue;
+    if (dialogTile === tile) dialog.close();
+    feeds.get(cameraId)?.dispose();
+    feeds.delete(cameraId);
+    tileByCamera.delete(cameraId);
+    tiles.splice(tiles.indexOf(tile), 1);
+    tile.remove();
+    for (const item of panelList.querySelectorAll(`.alert-item[data-camera-id="${cameraId}"]`)) {
+      item.remove();
+    }
+    openAlerts.byCamera.delete(cameraId);
+  }
+  panelEmpty.hidden = panelList.children.length > 0;
+  render();
+  renderCounts(null);
+}
+
 const stream = new AlertStream({
   lastId: config.lastAlertId,
   cameraIds: config.siteFiltered ? config.cameraIds : null,
@@ -306,6 +328,9 @@ const stream = new AlertStream({
         tone.play();
       }
       stream.connectedBefore = true;
+    },
+    accessChanged(cameraIds) {
+      dropCameras(new Set(cameraIds));
     },
     cameraStatus(camera) {
       const tile = tileByCamera.get(camera.id);
