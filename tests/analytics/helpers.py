@@ -78,3 +78,38 @@ def wait_for(predicate, *, timeout: float, interval: float = 0.25, message: str 
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout:.0f} s: {message}")
         time.sleep(interval)
+
+
+def session_cookie(user) -> bytes:
+    """A stored, logged-in session for ``user``, as the cookie header its browser sends."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}".encode()
+
+
+def asgi_socket(path: str, cookie: bytes | None = None):
+    """A websocket to the real ASGI application (origin check, session auth, routing) as a
+    browser opens it: our origin, and the session cookie if any."""
+    from channels.testing import WebsocketCommunicator
+
+    from vms.asgi import application
+
+    headers = [(b"origin", b"http://127.0.0.1")] + ([(b"cookie", cookie)] if cookie else [])
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+async def socket_close_code(socket, *, timeout: float) -> int:
+    """Wait at most ``timeout`` s for the server to close ``socket``; frames before it are
+    skipped. Fails the test when it stays open (the communicator then cancels the consumer)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            output = await socket.receive_output(timeout=max(0.0, deadline - loop.time()))
+        except TimeoutError:
+            pytest.fail(f"the socket was still open after {timeout} s")
+        if output["type"] == "websocket.close":
+            return output.get("code")
