@@ -11,3 +11,22 @@ class AccountsConfig(AppConfig):
 
         # Permissions of apps migrated after the role data migration are attached here.
         post_migrate.connect(sync_role_groups_after_migrate, dispatch_uid="veil-sync-roles")
+        _register_audited_models()
+
+
+def _register_audited_models() -> None:
+    """Who may do what is audited: accounts, roles (groups) and per-object grants."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    from compliance.audit import audit_register
+
+    audit_register(
+        get_user_model(),
+        exclude_fields=["password", "last_login"],
+        m2m_fields={"groups", "user_permissions"},
+    )
+    audit_register(Group, m2m_fields={"permissions"})
+    audit_register(UserObjectPermission)
+    audit_register(GroupObjectPermission)

@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class AnalyticsConfig(AppConfig):
     name = "analytics"
     verbose_name = "Video analytics"
+
+    def ready(self) -> None:
+        _register_audited_models()
+
+
+def _register_audited_models() -> None:
+    """What turns detections into alerts, and every decision on an alert, is audited."""
+    from analytics.models import Alert, AlertDecision, Rule, Zone
+    from compliance.audit import audit_register
+
+    # Triage: an alert's status changes only by a person's decision; the decision rows are
+    # the who / when / why. A rule's threshold tuned from the review page is a rule change.
+    audit_register(Alert, include_fields=["status"])
+    audit_register(AlertDecision)
+    audit_register(Rule, exclude_fields=["updated_at"])
+    audit_register(Zone)

@@ -39,13 +39,13 @@ class _ModelSource:
 
 
 def _centerface_path() -> Path:
-    from analytics.detectors.centerface import centerface_model_path
+    from privacy.detectors.centerface import centerface_model_path
 
     return centerface_model_path()
 
 
 def _plate_cascade_path() -> Path:
-    from analytics.detectors.plates import plate_cascade_path
+    from privacy.detectors.plates import plate_cascade_path
 
     return plate_cascade_path()
 

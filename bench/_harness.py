@@ -214,7 +214,7 @@ class BenchStack:
         """One site with a camera per URL; optionally a whole-frame zone with one rule each."""
         from analytics.models import Rule, Zone
         from cameras.models import Camera, LawfulBasis, Site
-        from compliance.audit import acting_as
+        from compliance.services import acting_as
 
         with acting_as():
             site = Site.objects.create(name="Bench site", time_zone="UTC", country="GB")

@@ -51,3 +51,13 @@ def redact_source_url(url: str) -> str:
             (parts.scheme, f"***@{parts.netloc}", parts.path, parts.query, parts.fragment)
         )
     return SECRET_QUERY_KEYS.sub(r"\1***", clean)
+
+
+def source_secret_mask(value: str) -> str:
+    """How a camera's source fields appear in the change log: URLs without credentials, other
+    values (the username, the password) hidden. django-auditlog calls it (``mask_callable``)."""
+    if not value or value == "None":
+        return ""
+    if "://" in value:
+        return redact_source_url(value)
+    return "********"

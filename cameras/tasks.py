@@ -6,7 +6,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from cameras.services.health import camera_probe_enabled, cameras_probe_due, probe_lease_seconds
-from compliance.audit import acting_as
+from compliance.services import acting_as
 
 # OpenCV's own timeouts end a probe first. The soft limit is a backstop for a decode that
 # ignores them; the hard limit kills the pool process, so a wedged probe can never hold a worker.

@@ -6,7 +6,6 @@ class ComplianceConfig(AppConfig):
     verbose_name = "Compliance and audit"
 
     def ready(self) -> None:
+        # Log-in and log-out events. The audited models are registered by the apps that own
+        # them (``compliance.audit.audit_register`` in each app's ``ready``).
         from compliance import signals  # noqa: F401
-        from compliance.audit import register_audited_models
-
-        register_audited_models()

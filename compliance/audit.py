@@ -1,97 +1,46 @@
-"""The one audit path.
+"""The audit registry: which models' changes django-auditlog records, and how.
 
-* Model changes: django-auditlog records every change to the registered models. In requests
-  the actor comes from ``AuditlogMiddleware``; Celery tasks and management commands wrap their
-  work in :func:`acting_as`, so every change has an actor — a person, or the service account
-  that stands for the scheduler.
-* Sensitive actions: services call :func:`compliance.services.access_event_record` inside the
-  transaction of the action itself.
+Compliance is the floor every app stands on, so it knows no other app: each app registers its
+own audited models in its ``AppConfig.ready``, with the options that decide what is recorded
+(bookkeeping fields excluded, secrets masked)::
+
+    from compliance.audit import audit_register
+
+    audit_register(Camera, exclude_fields=["updated_at"], mask_fields=["source_password"])
+
+Everything that reads the change log by model (the filter of the change-log page and API)
+derives from :func:`audited_models`, so a newly registered model appears there by itself.
+Recording is in ``compliance.services`` (typed access events, the actor of model changes);
+reading in ``compliance.selectors``.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
+import copy
+from typing import Any
 
-from auditlog.context import set_actor
-from django.contrib.auth import get_user_model
+from auditlog.registry import auditlog
+from django.db import models
 
-SYSTEM_USERNAME = "veil-system"
-
-
-def system_actor():
-    """The service account that acts for scheduled tasks; it cannot log in."""
-    User = get_user_model()
-    user, created = User.objects.get_or_create(
-        username=SYSTEM_USERNAME,
-        defaults={"is_service_account": True, "is_active": True, "first_name": "Veil system"},
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
+_audited: dict[type[models.Model], dict[str, Any]] = {}
 
 
-@contextlib.contextmanager
-def acting_as(actor=None, remote_addr: str | None = None) -> Iterator[object]:
-    """Attribute every model change inside the block to ``actor`` (default: the system)."""
-    actor = actor or system_actor()
-    with set_actor(actor, remote_addr=remote_addr):
-        yield actor
+def audit_register(model: type[models.Model], **auditlog_options: Any) -> None:
+    """Record every change to ``model`` in the change log.
+
+    ``auditlog_options`` are django-auditlog's (``include_fields``, ``exclude_fields``,
+    ``mask_fields``, ``mask_callable`` as a dotted path, ``m2m_fields``). Registering a model
+    again replaces its options (``ready`` may run more than once in tests)."""
+    # auditlog appends its global settings to the lists it is given: hand it copies.
+    auditlog.register(model, **{name: copy.copy(value) for name, value in auditlog_options.items()})
+    _audited[model] = dict(auditlog_options)
 
 
-def mask_secret(value: str) -> str:
-    """How secrets appear in the change log: URLs without credentials, the rest hidden."""
-    from cameras.sources import redact_source_url
-
-    if not value or value == "None":
-        return ""
-    if "://" in value:
-        return redact_source_url(value)
-    return "********"
+def audited_models() -> list[type[models.Model]]:
+    """Every registered model, ordered by ``app_label.model_name``."""
+    return sorted(_audited, key=audited_model_label)
 
 
-def register_audited_models() -> None:
-    """Every model whose changes must be recorded; called once when the app is ready."""
-    from auditlog.registry import auditlog
-    from django.contrib.auth.models import Group
-    from guardian.models import GroupObjectPermission, UserObjectPermission
-
-    from analytics.models import Zone
-    from cameras.models import Camera, Site
-    from privacy.models import PrivacyMask
-
-    User = get_user_model()
-    auditlog.register(
-        User,
-        exclude_fields=["password", "last_login"],
-        m2m_fields={"groups", "user_permissions"},
-    )
-    auditlog.register(Group, m2m_fields={"permissions"})
-    auditlog.register(UserObjectPermission)
-    auditlog.register(GroupObjectPermission)
-    auditlog.register(Site)
-    auditlog.register(
-        Camera,
-        # Probe bookkeeping changes every few seconds; status changes themselves are kept.
-        exclude_fields=[
-            "last_seen_at",
-            "last_probe_at",
-            "next_probe_at",
-            "probe_failures",
-            "updated_at",
-        ],
-        mask_fields=["source_url", "source_username", "source_password"],
-        mask_callable="compliance.audit.mask_secret",
-    )
-
-    # Triage: an alert's status changes only by a person's decision; the decision rows are
-    # the who / when / why. A rule's threshold tuned from the review page is a rule change.
-    from analytics.models import Alert, AlertDecision, Rule
-
-    auditlog.register(Alert, include_fields=["status"])
-    auditlog.register(AlertDecision)
-    auditlog.register(Rule, exclude_fields=["updated_at"])
-    # The zone and rule editor: what turns detections into alerts, and what is blacked out.
-    auditlog.register(Zone)
-    auditlog.register(PrivacyMask, exclude_fields=["updated_at"])
+def audited_model_label(model: type[models.Model]) -> str:
+    """``app_label.model_name``, the name the change-log API filters by."""
+    return f"{model._meta.app_label}.{model._meta.model_name}"

@@ -10,19 +10,11 @@ from dataclasses import dataclass
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
+from compliance.audit import audited_model_label, audited_models
 from compliance.models import AccessEvent
 from vms.permissions import RestrictedQuerySet
-
-# Models whose change log the audit pages offer as a filter.
-CHANGE_LOG_MODELS = (
-    ("cameras", "camera"),
-    ("cameras", "site"),
-    ("accounts", "user"),
-    ("auth", "group"),
-    ("guardian", "userobjectpermission"),
-)
 
 
 def access_event_list(
@@ -73,11 +65,17 @@ def change_log_list(
 
 
 def change_log_content_types() -> QuerySet[ContentType]:
-    """The audited models offered as a filter on the change log page."""
-    wanted = Q()
-    for app_label, model in CHANGE_LOG_MODELS:
-        wanted |= Q(app_label=app_label, model=model)
-    return ContentType.objects.filter(wanted).order_by("model")
+    """Every audited model (as the apps registered them), offered as a change-log filter."""
+    content_types = ContentType.objects.get_for_models(*audited_models()).values()
+    return ContentType.objects.filter(pk__in=[ct.pk for ct in content_types]).order_by("model")
+
+
+def change_log_object_type_choices() -> list[tuple[str, str]]:
+    """``(app_label.model, name)`` for every audited model: the change-log API's filter."""
+    return [
+        (audited_model_label(model), str(model._meta.verbose_name).capitalize())
+        for model in audited_models()
+    ]
 
 
 @dataclass(frozen=True)

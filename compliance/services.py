@@ -1,11 +1,28 @@
-"""Writes of the compliance app: typed access events."""
+"""Writes of the audit trail: the one path every app records through.
+
+* Sensitive actions (views of live video, clips, exports, grants, decisions, reports): the
+  service that performs one calls :func:`access_event_record` inside the action's own
+  transaction, so the event and the action commit or roll back together.
+* Model changes: django-auditlog records every change to the models apps registered with
+  ``compliance.audit.audit_register``. In requests the actor comes from ``AuditlogMiddleware``;
+  Celery tasks and management commands wrap their work in :func:`acting_as`, so every change
+  has an actor: a person, or the service account that stands for the scheduler.
+"""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
+from auditlog.context import set_actor
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from compliance.models import AccessEvent, AccessKind
+
+SYSTEM_USERNAME = "veil-system"
 
 
 def _client_address(request) -> str | None:
@@ -13,8 +30,6 @@ def _client_address(request) -> str | None:
         return None
     # Behind the production proxy the TLS terminator sets X-Forwarded-For; the first hop is
     # the client. Only trusted when settings say a proxy is in front (SECURE_PROXY_SSL_HEADER).
-    from django.conf import settings
-
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if forwarded and getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
         return forwarded.split(",")[0].strip() or None
@@ -46,3 +61,24 @@ def access_event_record(
         remote_addr=_client_address(request),
         user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request else ""),
     )
+
+
+def system_actor():
+    """The service account that acts for scheduled tasks; it cannot log in."""
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={"is_service_account": True, "is_active": True, "first_name": "Veil system"},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+@contextlib.contextmanager
+def acting_as(actor=None, remote_addr: str | None = None) -> Iterator[object]:
+    """Attribute every model change inside the block to ``actor`` (default: the system)."""
+    actor = actor or system_actor()
+    with set_actor(actor, remote_addr=remote_addr):
+        yield actor

@@ -23,7 +23,7 @@ from functools import cache
 import cv2
 import numpy as np
 
-from analytics.detectors.base import Detection, Detector, clip_box
+from privacy.detectors.base import Detection, Detector, clip_box
 
 MODES = ("blur", "pixelate")
 Polygon = Sequence[tuple[float, float]]
@@ -46,7 +46,7 @@ class AnonymizedFrame:
 @cache
 def default_face_detector() -> Detector:
     """One CenterFace detector per process (loading the network is the slow part)."""
-    from analytics.detectors.centerface import CenterFaceDetector
+    from privacy.detectors.centerface import CenterFaceDetector
 
     return CenterFaceDetector()
 
@@ -58,7 +58,7 @@ def default_plate_detector() -> Detector:
     It finds every plate OpenCV's (Russian-style) cascade finds in Veil's tests and benches,
     and the UK-style demo plates the cascade misses, in a third of the time. The cascade stays
     available (``HaarPlateDetector``, ``UnionPlateDetector`` to run both)."""
-    from analytics.detectors.plates import CharacterRowPlateDetector
+    from privacy.detectors.plates import CharacterRowPlateDetector
 
     return CharacterRowPlateDetector()
 

@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class PrivacyConfig(AppConfig):
     name = "privacy"
     verbose_name = "Privacy: anonymisation"
+
+    def ready(self) -> None:
+        _register_audited_models()
+
+
+def _register_audited_models() -> None:
+    """What is blacked out before anything is detected or shown is audited."""
+    from compliance.audit import audit_register
+    from privacy.models import PrivacyMask
+
+    audit_register(PrivacyMask, exclude_fields=["updated_at"])

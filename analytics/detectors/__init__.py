@@ -1,14 +1,6 @@
-"""Veil's detectors: batched, sharing ``Detection`` and the ``Detector`` protocol."""
+"""Analytics' own detectors: people (``people``) and motion (``motion``).
 
-from analytics.detectors.base import Detection, Detector
-from analytics.detectors.centerface import CenterFaceDetector
-from analytics.detectors.plates import HaarPlateDetector, PlateReader, TextPlateDetector
-
-__all__ = [
-    "CenterFaceDetector",
-    "Detection",
-    "Detector",
-    "HaarPlateDetector",
-    "PlateReader",
-    "TextPlateDetector",
-]
+They stand on privacy's detector interface (``privacy.detectors.base``: ``Detection``,
+``Detector``, ``clip_box``); the face and plate detectors belong to the anonymiser, in
+``privacy.detectors``.
+"""

@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from analytics.detectors.base import Detection, clip_box
+from privacy.detectors.base import Detection, clip_box
 
 COCO_PERSON = 1
 

@@ -28,12 +28,12 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from analytics import selectors, services
-from analytics.detectors.base import Detection
 from analytics.detectors.motion import MotionDetector
 from analytics.rules import Observation, Person, RuleEngine
 from analytics.worker.ingest import CameraStream, ImageHealth
 from analytics.worker.leases import CameraLeases
 from privacy.anonymizer import Anonymizer
+from privacy.detectors.base import Detection
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Every write re-checks the actor's right inside the transaction (the gate is the source of
 truth, not the view that called), validates the whole model, and leaves the change log to
 django-auditlog with the actor set by the caller's context (request middleware, or
-``compliance.audit.acting_as`` in tasks and commands).
+``compliance.services.acting_as`` in tasks and commands).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import django_filters
 from auditlog.models import LogEntry
 
 from compliance.models import AccessEvent, AccessKind
+from compliance.selectors import change_log_object_type_choices
 
 
 class AccessEventFilterSet(django_filters.FilterSet):
@@ -30,7 +31,12 @@ class AccessEventFilterSet(django_filters.FilterSet):
 class ChangeLogFilterSet(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(choices=LogEntry.Action.choices)
     actor = django_filters.NumberFilter(field_name="actor_id")
-    object_type = django_filters.CharFilter(method="filter_object_type", label="app_label.model")
+    # The audited models, as the apps registered them (a callable: read when a form is built).
+    object_type = django_filters.ChoiceFilter(
+        choices=change_log_object_type_choices,
+        method="filter_object_type",
+        label="app_label.model of an audited model, e.g. cameras.camera",
+    )
     object_pk = django_filters.CharFilter()
     changed_after = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
     changed_before = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt")
@@ -39,6 +45,6 @@ class ChangeLogFilterSet(django_filters.FilterSet):
         model = LogEntry
         fields = ["action", "actor", "object_type", "object_pk"]
 
-    def filter_object_type(self, queryset, name, value):
+    def filter_object_type(self, queryset, name, value: str):
         app_label, _, model = value.lower().partition(".")
         return queryset.filter(content_type__app_label=app_label, content_type__model=model)

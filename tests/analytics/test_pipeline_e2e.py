@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from accounts.roles import Role
-from analytics.detectors.centerface import CenterFaceDetector
 from analytics.models import Alert, Rule, Zone
 from cameras.models import CameraStatus
 from compliance.models import AccessEvent, AccessKind
+from privacy.detectors.centerface import CenterFaceDetector
 from tests.analytics.helpers import http_login, receive_json, wait_for, websocket
 from tests.factories import CameraFactory, SiteFactory, UserFactory
 

@@ -479,7 +479,7 @@ def test_saved_zone_and_mask_take_effect_on_the_running_worker(
     rtsp_server, demo_media, analytics_workers
 ):
     from analytics import services
-    from compliance.audit import acting_as
+    from compliance.services import acting_as
 
     admin = UserFactory(role=Role.ADMIN)
     camera = CameraFactory(name="Lobby", source_url=rtsp_server.urls["lobby"])

@@ -270,7 +270,7 @@ def _start_daphne(env: dict[str, str], log_dir: Path) -> AsgiServer:
 def _create_data(rtsp_server) -> dict:
     from accounts.roles import Role
     from analytics.models import Rule, Zone
-    from compliance.audit import acting_as
+    from compliance.services import acting_as
     from tests.factories import CameraFactory, SiteFactory, UserFactory
 
     with acting_as():

@@ -120,7 +120,7 @@ class FaceCheck:
 
     @cached_property
     def detector(self):
-        from analytics.detectors.centerface import CenterFaceDetector
+        from privacy.detectors.centerface import CenterFaceDetector
 
         return CenterFaceDetector()
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from cameras.models import Camera, CameraStatus
 from cameras.tasks import camera_probe, camera_probe_due
-from compliance.audit import SYSTEM_USERNAME
+from compliance.services import SYSTEM_USERNAME
 from tests.factories import CameraFactory, SiteFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

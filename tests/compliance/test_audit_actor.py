@@ -1,5 +1,5 @@
 """Every model change has an actor: in requests (covered by view/API tests), in Celery tasks
-and management commands (here), through ``compliance.audit.acting_as``."""
+and management commands (here), through ``compliance.services.acting_as``."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from django.contrib.contenttypes.models import ContentType
 from accounts.roles import Role
 from cameras.models import Camera
 from cameras.services import camera_update
-from compliance.audit import SYSTEM_USERNAME, acting_as, mask_secret, system_actor
+from cameras.sources import source_secret_mask
 from compliance.models import AccessEvent, AccessKind, ReadOnlyRecordError
-from compliance.services import access_event_record
+from compliance.services import SYSTEM_USERNAME, access_event_record, acting_as, system_actor
 from tests.factories import CameraFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,7 @@ def test_credentials_are_masked_in_the_change_log():
         )
     )
     assert "hunter2-secret" not in text
-    assert mask_secret("rtsp://a:b@h/x") == "rtsp://***@h/x"
+    assert source_secret_mask("rtsp://a:b@h/x") == "rtsp://***@h/x"
 
 
 def test_access_events_are_append_only():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analytics.detectors import CenterFaceDetector, Detection, HaarPlateDetector
 from privacy.anonymizer import AnonymizationError, Anonymizer, default_face_detector
+from privacy.detectors import CenterFaceDetector, Detection, HaarPlateDetector
 from tests.privacy.scenes import face_scene, outside_boxes, sharpness, street_scene
 
 

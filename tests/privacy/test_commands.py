@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from analytics.detectors import CenterFaceDetector
+from privacy.detectors import CenterFaceDetector
 from tests.privacy.scenes import (
     background,
     face_found,

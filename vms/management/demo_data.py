@@ -24,7 +24,7 @@ from guardian.shortcuts import assign_perm
 
 from accounts.roles import Role
 from cameras.models import Camera, Site
-from compliance.audit import acting_as
+from compliance.services import acting_as
 
 logger = logging.getLogger(__name__)
 

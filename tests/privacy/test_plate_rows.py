@@ -6,9 +6,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from analytics.detectors.plates import CharacterRowPlateDetector, HaarPlateDetector
 from cameras.demo.scenes import SceneSpec, render_frame, render_scene
 from privacy.anonymizer import Anonymizer, default_face_detector, default_plate_detector
+from privacy.detectors.plates import CharacterRowPlateDetector, HaarPlateDetector
 
 
 def _covered(truth, box) -> float:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analytics.detectors import (
+from privacy.anonymizer import default_face_detector
+from privacy.detectors import (
     CenterFaceDetector,
     Detection,
     HaarPlateDetector,
     PlateReader,
     TextPlateDetector,
 )
-from privacy.anonymizer import default_face_detector
 from tests.privacy.scenes import background, face_scene, iou, paste_face, street_scene
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from analytics.detectors.base import Detection, clip_box
+from privacy.detectors.base import Detection, clip_box
 
 LABEL = "face"
 # CenterFace predicts on a grid 4 times coarser than its input.
