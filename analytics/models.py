@@ -8,18 +8,21 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from cameras.models import Camera
-from vms.geometry import validate_points
+from vms.geometry import clean_points, validate_points
 from vms.permissions import RestrictedManager
 
 
 class Zone(models.Model):
-    """An area (polygon) or a line drawn over a camera's view, in frame fractions."""
+    """An area (polygon) or a line drawn over a camera's view, in frame fractions.
+
+    Configuration, not something a camera's viewers need: unlike alerts, zones do not follow
+    the camera through the gate (no ``permission_parent``). Roles that configure or oversee
+    (Admin, DPO) see them all; a guard sees none unless granted one.
+    """
 
     class Kind(models.TextChoices):
         AREA = "area", "Area"
         LINE = "line", "Line"
-
-    permission_parent = "camera"
 
     camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="zones")
     name = models.CharField(max_length=80)
@@ -38,10 +41,8 @@ class Zone(models.Model):
         return f"{self.name} ({self.camera.name})"
 
     def clean(self) -> None:
-        if self.kind == self.Kind.AREA and len(self.points or []) < 3:
-            raise ValidationError({"points": "An area needs at least three points."})
-        if self.kind == self.Kind.LINE and len(self.points or []) != 2:
-            raise ValidationError({"points": "A line has exactly two points."})
+        if self.kind in self.Kind.values:
+            clean_points(self.points, shape=self.kind, field="points")
 
 
 class Rule(models.Model):

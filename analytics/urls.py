@@ -12,20 +12,9 @@ urlpatterns = [
     path("live/<int:camera_id>/frame.jpg", media.live_frame, name="live-frame"),
     path("live/<int:camera_id>/feed.mjpg", media.live_mjpeg, name="live-mjpeg"),
     path("wall/", wall.wall, name="wall"),
-    # The zone and rule editor (admins: those who may change the camera).
+    # The zone and rule editor (admins: those who may change the camera). Shapes are saved
+    # through the REST API (/api/v1/zones/, /api/v1/privacy-masks/).
     path("cameras/<int:camera_id>/zones/", zone_views.camera_zones, name="camera-zones"),
-    path("cameras/<int:camera_id>/zones/save/", zone_views.zone_save, name="zone-save"),
-    path(
-        "cameras/<int:camera_id>/zones/<int:zone_id>/delete/",
-        zone_views.zone_delete,
-        name="zone-delete",
-    ),
-    path("cameras/<int:camera_id>/masks/save/", zone_views.mask_save, name="mask-save"),
-    path(
-        "cameras/<int:camera_id>/masks/<int:mask_id>/delete/",
-        zone_views.mask_delete,
-        name="mask-delete",
-    ),
     path("cameras/<int:camera_id>/rules/new/", zone_views.rule_save, name="rule-create"),
     path("cameras/<int:camera_id>/rules/<int:rule_id>/", zone_views.rule_save, name="rule-edit"),
     path(

@@ -194,7 +194,7 @@ def main() -> None:
     import torch
 
     from privacy.anonymizer import Anonymizer
-    from privacy.services import media_file_anonymize
+    from privacy.services.media import media_file_anonymize
 
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="veil-bench-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -59,3 +59,18 @@ class SiteFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(name__icontains=value) | Q(address__icontains=value))
+
+
+def _visible_cameras(request):
+    if request is None:
+        return Camera.objects.none()
+    return Camera.objects.restrict(request.user, "view")
+
+
+class VisibleCameraFilter(django_filters.ModelChoiceFilter):
+    """One camera among those the user may see: a hidden camera's id is refused like a missing
+    one's. For lists of what hangs on a camera (zones, rules, privacy masks)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", _visible_cameras)
+        super().__init__(*args, **kwargs)

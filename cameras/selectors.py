@@ -43,3 +43,11 @@ def camera_list(
 def camera_get(*, user, pk, action: str = "view") -> Camera:
     """One camera, or 404 if it is missing or hidden from the user."""
     return get_restricted_or_404(Camera.objects.select_related("site"), user, action, pk=pk)
+
+
+def camera_for_change(*, user, camera: Camera | int) -> Camera:
+    """The camera, locked until the transaction ends, if ``user`` may change it; the 404 of a
+    missing camera otherwise. For services that write what hangs on a camera (zones, rules,
+    privacy masks): concurrent edits of one camera's configuration run one after the other."""
+    camera_id = camera.pk if isinstance(camera, Camera) else camera
+    return get_restricted_or_404(Camera.objects.select_for_update(), user, "change", pk=camera_id)

@@ -8,9 +8,11 @@ from vms.permissions import RestrictedManager
 
 
 class PrivacyMask(models.Model):
-    """A polygon blacked out of every frame of a camera before anything else sees it."""
+    """A polygon blacked out of every frame of a camera before anything else sees it.
 
-    permission_parent = "camera"
+    Configuration: like zones, masks do not follow the camera through the gate (no
+    ``permission_parent``); Admin and DPO see them, a camera's guards see only their effect.
+    """
 
     camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="privacy_masks")
     name = models.CharField(max_length=80, blank=True)

@@ -14,7 +14,9 @@ resource has::
         def create_data(self):
             return {...}
 
-Each mixin checks four cases against the real gate, services and audit trail:
+Configuration that may be removed (zones, rules, privacy masks) mixes in ``DeleteTests``
+instead of ``NoDeleteTests``. Each mixin checks four cases against the real gate, services
+and audit trail:
 
 * **anonymous**: refused (session authentication answers 403) and no data in the body;
 * **without permission** (a guard with no assignment): lists are empty, a detail is a 404
@@ -276,6 +278,43 @@ class UpdateTests(APITestBase):
             .first()
         )
         assert entry is not None and entry.actor == user
+
+
+class DeleteTests(APITestBase):
+    """Configuration the writer role may delete (zones, rules, masks); the change log keeps it."""
+
+    def _exists(self, obj) -> bool:
+        return self.model._default_manager.filter(pk=obj.pk).exists()
+
+    def test_delete_anonymous_is_refused(self):
+        obj = self.make_object()
+        assert self.anonymous.delete(self.detail_url(obj.pk)).status_code == 403
+        assert self._exists(obj)
+
+    def test_delete_hidden_is_404_like_missing(self):
+        obj = self.make_object()
+        client, _ = self.client_for(self.unprivileged_role)
+        self.assert_hidden(client, "delete", obj)
+        assert self._exists(obj)
+
+    def test_delete_visible_but_not_deletable_is_403(self):
+        obj = self.make_object()
+        granted_client, user = self.client_for(self.unprivileged_role)
+        self.grant(user, obj)
+        reader_client, _ = self.client_for(self.reader_role)
+        for client in (granted_client, reader_client):
+            response = client.delete(self.detail_url(obj.pk))
+            assert response.status_code == 403, response.content
+        assert self._exists(obj)
+
+    def test_delete_permitted_is_audited(self):
+        obj = self.make_object()
+        client, user = self.client_for(self.writer_role)
+        response = client.delete(self.detail_url(obj.pk))
+        assert response.status_code == 204, response.content
+        assert not self._exists(obj)
+        entry = LogEntry.objects.get_for_object(obj).filter(action=LogEntry.Action.DELETE).get()
+        assert entry.actor == user
 
 
 class NoDeleteTests(APITestBase):

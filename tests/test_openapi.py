@@ -47,6 +47,21 @@ def test_schema_has_the_camera_site_user_and_audit_paths(schema):
     assert set(paths["/api/v1/change-log/{id}/"]) == {"get"}
 
 
+def test_schema_has_the_zone_rule_and_privacy_mask_resources(schema):
+    paths = schema["paths"]
+    for resource in ("zones", "rules", "privacy-masks"):
+        assert set(paths[f"/api/v1/{resource}/"]) == {"get", "post"}, resource
+        detail = paths[f"/api/v1/{resource}/{{id}}/"]
+        assert set(detail) == {"get", "put", "patch", "delete"}, resource
+        filters = {p["name"] for p in paths[f"/api/v1/{resource}/"]["get"]["parameters"]}
+        assert "camera" in filters, resource
+    components = schema["components"]["schemas"]
+    points = components["ZoneRequest"]["properties"]["points"]
+    assert points["type"] == "array" and points["items"]["maxItems"] == 2
+    assert components["PrivacyMaskRequest"]["properties"]["points"]["minItems"] == 2
+    assert components["ZoneKindEnum"]["enum"] == ["area", "line"]
+
+
 def test_camera_schema_keeps_credentials_write_only(schema):
     components = schema["components"]["schemas"]
     read = components["Camera"]["properties"]

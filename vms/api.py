@@ -25,11 +25,15 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, generics, mixins, parsers, serializers, status, viewsets
+from rest_framework.settings import api_settings
 
+from vms.geometry import MAX_POINTS
 from vms.permissions import RestrictedQuerySet, permission_name
 
 ACTION_FOR_METHOD = {
@@ -81,8 +85,12 @@ class BoundedFormParser(parsers.FormParser):
 
 
 def service_error_as_api_error(exc: DjangoValidationError) -> exceptions.ValidationError:
-    """A service's ``ValidationError`` as DRF's, keeping field errors under their field."""
-    return exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
+    """A service's ``ValidationError`` as DRF's, keeping field errors under their field and
+    model-wide ones (a unique name) under DRF's ``non_field_errors``."""
+    detail = serializers.as_serializer_error(exc)
+    if NON_FIELD_ERRORS in detail:
+        detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+    return exceptions.ValidationError(detail=detail)
 
 
 class RestrictedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -103,6 +111,47 @@ class RestrictedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         model = self.restrict_model or self.queryset.model
         user = getattr(request, "user", None)
         return as_restricted(model._default_manager.all()).restrict(user, self.restrict_action)
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {
+            "type": "array",
+            "items": {"type": "number", "minimum": 0, "maximum": 1},
+            "minItems": 2,
+            "maxItems": 2,
+        },
+        "minItems": 2,
+        "maxItems": MAX_POINTS,
+        "example": [[0.1, 0.1], [0.5, 0.1], [0.5, 0.5]],
+    }
+)
+class PointsField(serializers.JSONField):
+    """A drawn shape, ``[[x, y], ...]`` in fractions of the frame.
+
+    Taken as sent: the service checks and rounds it (``vms.geometry.clean_points``), so a
+    shape is validated in one place whatever the door it came in by.
+    """
+
+
+class CreateOnlyFieldsMixin:
+    """Serializer mixin: ``Meta.create_only_fields`` are set on create and never changed.
+
+    Sending the value the object already has is accepted (a client may PUT back what it got).
+    """
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if self.instance is not None:
+            errors = {
+                name: "Set when created; it cannot be changed."
+                for name in getattr(self.Meta, "create_only_fields", ())
+                if name in attrs and attrs[name] != getattr(self.instance, name)
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
+        return attrs
 
 
 def as_restricted(queryset) -> RestrictedQuerySet:
@@ -220,6 +269,19 @@ class RestrictedModelViewSet(
 
     def perform_update(self, serializer):  # pragma: no cover - every subclass overrides
         raise NotImplementedError("Writes go through a service: override perform_update.")
+
+
+class RestrictedConfigurationViewSet(mixins.DestroyModelMixin, RestrictedModelViewSet):
+    """Full CRUD through the gate, for configuration (zones, rules, privacy masks).
+
+    Deleting configuration loses no record: the change log keeps what it was and who removed
+    it. Subclasses also implement :meth:`perform_destroy` with their app's delete service.
+    """
+
+    http_method_names = [*RestrictedModelViewSet.http_method_names, "delete"]
+
+    def perform_destroy(self, instance):  # pragma: no cover - every subclass overrides
+        raise NotImplementedError("Deletes go through a service: override perform_destroy.")
 
 
 class RestrictedReadOnlyModelViewSet(

@@ -6,5 +6,6 @@ urlpatterns = [
     path("", include("cameras.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("compliance.api.urls")),
+    path("", include("privacy.api.urls")),
     path("", include("analytics.api.urls")),
 ]

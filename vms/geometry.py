@@ -13,22 +13,73 @@ from django.core.exceptions import ValidationError
 Box = Sequence[float]  # (x1, y1, x2, y2)
 
 
-def validate_points(value) -> None:
-    """Normalised polygon or polyline: a list of [x, y] pairs within 0..1."""
-    if not isinstance(value, list) or len(value) < 2:
-        raise ValidationError("Give at least two points as [[x, y], ...].")
+MAX_POINTS = 64
+POINT_DECIMALS = 4  # 1/10 000 of the frame: finer than any pixel of a 4K camera
+
+# Shape name -> (fewest points, most points, what it is called in an error).
+SHAPES = {
+    "points": (2, MAX_POINTS, "A shape"),  # a polygon or a polyline: the model fields' check
+    "area": (3, MAX_POINTS, "An area"),
+    "mask": (3, MAX_POINTS, "A privacy mask"),
+    "line": (2, 2, "A line"),
+}
+
+
+def clean_points(value, *, shape: str = "points", field: str | None = None) -> list[list[float]]:
+    """A drawn shape, checked and rounded: ``[[x, y], ...]`` with 0 <= x, y <= 1.
+
+    ``shape`` sets how many points it takes: ``area`` and ``mask`` (polygons) at least 3,
+    ``line`` exactly 2, ``points`` (anything drawn) at least 2; never more than
+    ``MAX_POINTS``. Coordinates are rounded to ``POINT_DECIMALS``. Raises a ``ValidationError``
+    that says what is wrong, under ``field`` when one is given (services name the form field).
+    """
+    try:
+        return _clean_points(value, shape)
+    except ValidationError as error:
+        if field is None:
+            raise
+        raise ValidationError({field: error.messages}) from error
+
+
+def _clean_points(value, shape: str) -> list[list[float]]:
+    least, most, called = SHAPES[shape]
+    if not isinstance(value, list | tuple):
+        raise ValidationError("Points must be a list of [x, y] pairs.", code="invalid")
+    cleaned = []
     for point in value:
         if (
             not isinstance(point, list | tuple)
             or len(point) != 2
-            or not all(
-                isinstance(c, int | float) and not isinstance(c, bool) and 0.0 <= c <= 1.0
-                for c in point
-            )
+            or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in point)
         ):
+            raise ValidationError("Each point is a pair of numbers [x, y].", code="invalid")
+        x, y = float(point[0]), float(point[1])
+        if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
             raise ValidationError(
-                "Each point is [x, y] with 0 <= x, y <= 1 (fraction of the frame)."
+                "Every point must lie inside the frame (x and y between 0 and 1).",
+                code="outside_frame",
             )
+        cleaned.append([round(x, POINT_DECIMALS), round(y, POINT_DECIMALS)])
+    if least == most and len(cleaned) != least:
+        raise ValidationError(f"{called} has exactly {_count(least)} points.", code="count")
+    if len(cleaned) < least:
+        raise ValidationError(f"{called} needs at least {least} points.", code="count")
+    if len(cleaned) > most:
+        raise ValidationError(f"Use at most {most} points.", code="count")
+    return cleaned
+
+
+def _count(number: int) -> str:
+    return {2: "two", 3: "three"}.get(number, str(number))
+
+
+def validate_points(value) -> None:
+    """Model field validator: a shape of at least two points inside the frame.
+
+    The exact count for the shape's kind is checked by the model's ``clean`` and the services,
+    with :func:`clean_points` too.
+    """
+    clean_points(value)
 
 
 def box_area(box: Box) -> float:

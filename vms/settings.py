@@ -265,6 +265,8 @@ SPECTACULAR_SETTINGS = {
     # Choice sets that share a field name get their own component names.
     "ENUM_NAME_OVERRIDES": {
         "AlertDecisionActionEnum": "analytics.models.AlertDecision.Action",
+        "RuleKindEnum": "analytics.models.Rule.Kind",
+        "ZoneKindEnum": "analytics.models.Zone.Kind",
     },
 }
 

@@ -1,4 +1,5 @@
-"""Alert serializers: shapes only; triage rules live in :mod:`analytics.services.triage`."""
+"""Alert, zone and rule serializers: shapes only. Triage rules live in
+:mod:`analytics.services.triage`, the editor's in :mod:`analytics.services.zones`."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from analytics.models import Alert, AlertDecision
+from analytics.models import Alert, AlertDecision, Rule, Zone
+from analytics.services.zones import RULE_FIELDS
+from cameras.models import Camera
+from vms.api import CreateOnlyFieldsMixin, PointsField, RestrictedPrimaryKeyRelatedField
 
 
 class PersonSerializer(serializers.Serializer):
@@ -116,3 +120,49 @@ class AlertDecideSerializer(serializers.Serializer):
     escalate_to = serializers.IntegerField(
         required=False, allow_null=True, help_text="User id of the supervisor."
     )
+
+
+class ZoneSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
+    """An area (polygon) or a line drawn over a camera's frame.
+
+    Points are fractions of the frame: an area has 3 to 64, a line exactly 2; they are
+    rounded to 1/10 000. A zone stays on the camera it was drawn on, and keeps its kind while
+    rules use it (``used_by``).
+    """
+
+    url = serializers.HyperlinkedIdentityField(view_name="analytics-api:zone-detail")
+    camera = RestrictedPrimaryKeyRelatedField(model=Camera, action="change")
+    points = PointsField()
+    used_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Zone
+        fields = ["id", "url", "camera", "name", "kind", "points", "used_by"]
+        create_only_fields = ["camera"]
+        # One place decides what a valid zone is: the service (its model's full_clean).
+        validators: list = []
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_used_by(self, zone: Zone) -> list[str]:
+        """Names of the rules that use the zone (it cannot be deleted while there are any)."""
+        return sorted(rule.name for rule in zone.rules.all())
+
+
+class RuleSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
+    """What turns detections on one camera into alerts.
+
+    Person-in-zone and loitering need an area of the camera, line crossing a line; crowd and
+    unusual motion may be narrowed to an area. ``active_from`` / ``active_until`` are site
+    local times (both or neither; a window may wrap midnight).
+    """
+
+    url = serializers.HyperlinkedIdentityField(view_name="analytics-api:rule-detail")
+    camera = RestrictedPrimaryKeyRelatedField(model=Camera, action="change")
+    zone = RestrictedPrimaryKeyRelatedField(model=Zone, allow_null=True, required=False)
+
+    class Meta:
+        model = Rule
+        fields = ["id", "url", "camera", *RULE_FIELDS, "updated_at"]
+        read_only_fields = ["updated_at"]
+        create_only_fields = ["camera"]
+        validators: list = []

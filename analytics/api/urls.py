@@ -1,12 +1,14 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import AlertDecideView, AlertViewSet
+from .views import AlertDecideView, AlertViewSet, RuleViewSet, ZoneViewSet
 
 app_name = "analytics-api"
 
 router = SimpleRouter()
 router.register("alerts", AlertViewSet, basename="alert")
+router.register("zones", ZoneViewSet, basename="zone")
+router.register("rules", RuleViewSet, basename="rule")
 
 urlpatterns = [
     path("alerts/<int:pk>/decide/", AlertDecideView.as_view(), name="alert-decide"),

@@ -1,4 +1,9 @@
-"""Alerts over the REST API: read through the gate; decisions through the triage service."""
+"""Alerts, zones and rules over the REST API.
+
+Alerts are read through the gate and decided through the triage service; zones and rules are
+configuration, written through the editor's services (:mod:`analytics.services.zones`), which
+re-check the actor inside their transaction.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,17 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from analytics.filters import AlertFilterSet
-from analytics.models import Alert, AlertDecision
-from analytics.services import alert_decide
-from vms.api import RestrictedCommandView, RestrictedReadOnlyModelViewSet
+from analytics.models import Alert, AlertDecision, Rule, Zone
+from analytics.services import alert_decide, rule_delete, rule_save, zone_delete, zone_save
+from vms.api import (
+    RestrictedCommandView,
+    RestrictedConfigurationViewSet,
+    RestrictedReadOnlyModelViewSet,
+)
+from vms.permissions import Perm, has_permission, permission_name
 
-from .serializers import AlertDecideSerializer, AlertSerializer
+from .filters import RuleFilterSet, ZoneFilterSet
+from .serializers import AlertDecideSerializer, AlertSerializer, RuleSerializer, ZoneSerializer
 
 
 def _alerts():
@@ -71,3 +82,93 @@ class AlertDecideView(RestrictedCommandView):
         )
         alert = self.get_queryset().get(pk=alert.pk)
         return Response(AlertSerializer(alert, context={"request": request}).data)
+
+
+class ZoneViewSet(RestrictedConfigurationViewSet):
+    """Zones (areas and lines) drawn over cameras' frames; ``?camera=`` narrows to one camera.
+
+    Admin draws, changes and deletes them; the DPO reads them. Zones are configuration, not
+    part of a camera's picture: guards and supervisors see none (an empty list, a 404).
+    A zone that rules use cannot be deleted, nor change its kind (400, naming the rules).
+    The running analytics worker picks a saved change up within seconds.
+    """
+
+    queryset = Zone.objects.select_related("camera").prefetch_related("rules")
+    serializer_class = ZoneSerializer
+    filterset_class = ZoneFilterSet
+    search_fields = ["name", "camera__name"]
+    ordering_fields = ["name", "camera", "kind"]
+    ordering = ["camera", "name"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = zone_save(
+            actor=self.request.user,
+            camera=data["camera"],
+            name=data["name"],
+            kind=data.get("kind", Zone.Kind.AREA),
+            points=data["points"],
+        )
+
+    def perform_update(self, serializer):
+        zone, data = serializer.instance, serializer.validated_data
+        serializer.instance = zone_save(
+            actor=self.request.user,
+            camera=zone.camera_id,
+            zone=zone,
+            name=data.get("name", zone.name),
+            kind=data.get("kind", zone.kind),
+            points=data.get("points", zone.points),
+        )
+
+    def perform_destroy(self, instance):
+        zone_delete(actor=self.request.user, zone=instance)
+
+
+# Reading a rule's configuration (hours, thresholds, cool-down) is for those who oversee or
+# configure rules, or tune them for their cameras; a guard sees a rule's name on its alerts.
+RULE_READ_PERMISSIONS = (permission_name(Rule, "view"), Perm.TUNE_RULE)
+
+
+class RuleViewSet(RestrictedConfigurationViewSet):
+    """Rules that turn detections into alerts; ``?camera=`` narrows to one camera.
+
+    Admin creates, changes and deletes them; the DPO reads them all; supervisors read the
+    rules of the cameras they may see (they tune them from the review page). Guards see none:
+    an empty list, and the 404 of a missing rule. Deleting a rule keeps its alerts.
+    """
+
+    queryset = Rule.objects.select_related("camera", "zone")
+    serializer_class = RuleSerializer
+    filterset_class = RuleFilterSet
+    search_fields = ["name", "camera__name"]
+    ordering_fields = ["name", "camera", "kind", "updated_at"]
+    ordering = ["camera", "name"]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if getattr(self, "gate", None) == "view" and not self._reads_rules():
+            self.queryset = self.queryset.none()
+
+    def _reads_rules(self) -> bool:
+        return any(has_permission(self.request.user, perm) for perm in RULE_READ_PERMISSIONS)
+
+    def _visible(self, lookup) -> bool:
+        # A rule a guard may not read is hidden from their writes too: 404, not 403.
+        return self._reads_rules() and super()._visible(lookup)
+
+    def perform_create(self, serializer):
+        fields = dict(serializer.validated_data)
+        camera = fields.pop("camera")
+        serializer.instance = rule_save(actor=self.request.user, camera=camera, **fields)
+
+    def perform_update(self, serializer):
+        fields = dict(serializer.validated_data)
+        fields.pop("camera", None)  # unchanged: the serializer refuses another camera
+        rule = serializer.instance
+        serializer.instance = rule_save(
+            actor=self.request.user, camera=rule.camera_id, rule=rule, **fields
+        )
+
+    def perform_destroy(self, instance):
+        rule_delete(actor=self.request.user, rule=instance)

@@ -16,8 +16,6 @@ from analytics.services.triage import (  # noqa: F401
     rule_min_confidence_apply,
 )
 from analytics.services.zones import (  # noqa: F401
-    privacy_mask_delete,
-    privacy_mask_save,
     rule_delete,
     rule_save,
     zone_delete,

@@ -2,29 +2,30 @@
 current anonymised frame, and set the camera's rules.
 
 Only users who may change the camera through the gate reach any of it (Admin); everyone else
-gets the 404 of a missing camera, on the page and on every endpoint. Shapes are saved one by
-one as JSON (``fetch`` with the CSRF token); rules with an ordinary form. Writes go through
-:mod:`analytics.services.zones`; the analytics worker picks saved changes up by itself.
+gets the 404 of a missing camera. The drawing script saves shapes one by one through the REST
+API (``/api/v1/zones/``, ``/api/v1/privacy-masks/``: session and CSRF token); rules are an
+ordinary form here. Writes go through :mod:`analytics.services.zones` and
+:mod:`privacy.services.masks`; the analytics worker picks saved changes up by itself.
 """
 
 from __future__ import annotations
-
-import json
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from analytics import services
+from analytics.api.serializers import ZoneSerializer
 from analytics.models import Alert, Rule, Zone
 from analytics.services.zones import RULE_FIELDS
 from cameras.models import Camera
+from privacy.api.serializers import PrivacyMaskSerializer
 from privacy.models import PrivacyMask
+from vms.forms import apply_service_errors
 from vms.permissions import get_restricted_or_404
 
 # Rule kinds and the zone kind they take ("" = no zone needed, an area may narrow it).
@@ -100,25 +101,21 @@ class RuleForm(forms.Form):
         return initial
 
 
-def _apply_service_errors(form: forms.Form, error: ValidationError | PermissionDenied) -> None:
-    if isinstance(error, PermissionDenied):
-        form.add_error(None, str(error) or "You may not do that.")
-    elif hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-def _editor_data(user, camera: Camera, zones, masks) -> dict:
-    """What the drawing script starts from: the shapes, where to save them, the frame."""
-    used_by: dict[int, list[str]] = {}
-    for zone_id, rule_name in camera.rules.exclude(zone=None).values_list("zone_id", "name"):
-        used_by.setdefault(zone_id, []).append(rule_name)
+def _editor_data(request, camera: Camera) -> dict:
+    """What the drawing script starts from: the shapes (as the API shows them), where to save
+    them, the frame."""
+    zones = (
+        Zone.objects.restrict(request.user, "view")
+        .filter(camera=camera)
+        .prefetch_related("rules")
+        .order_by("name")
+    )
+    masks = PrivacyMask.objects.restrict(request.user, "view").filter(camera=camera).order_by("id")
+    context = {"request": request}
     # A fallback background when the worker has no live frame: the newest alert snapshot
     # (anonymised like everything else; opening it is an audited access event).
     snapshot_alert = (
-        Alert.objects.restrict(user, "view")
+        Alert.objects.restrict(request.user, "view")
         .filter(camera=camera)
         .exclude(snapshot="")
         .order_by("-id")
@@ -133,34 +130,17 @@ def _editor_data(user, camera: Camera, zones, masks) -> dict:
             if snapshot_alert
             else None
         ),
+        # The REST collections the script creates shapes in; each shape carries its own url.
         "urls": {
-            "zone_save": reverse("analytics:zone-save", args=[camera.pk]),
-            "zone_delete": reverse("analytics:zone-delete", args=[camera.pk, 0]),
-            "mask_save": reverse("analytics:mask-save", args=[camera.pk]),
-            "mask_delete": reverse("analytics:mask-delete", args=[camera.pk, 0]),
+            "zones": reverse("analytics-api:zone-list"),
+            "masks": reverse("privacy-api:privacy-mask-list"),
         },
-        "zones": [
-            {
-                "id": zone.pk,
-                "type": zone.kind,
-                "name": zone.name,
-                "points": zone.points,
-                "used_by": used_by.get(zone.pk, []),
-            }
-            for zone in zones
-        ],
-        "masks": [
-            {"id": mask.pk, "type": "mask", "name": mask.name, "points": mask.points}
-            for mask in masks
-        ],
+        "zones": ZoneSerializer(zones, many=True, context=context).data,
+        "masks": PrivacyMaskSerializer(masks, many=True, context=context).data,
     }
 
 
 def _render_page(request, camera: Camera, *, form: RuleForm, editing: Rule | None, status=200):
-    zones = list(camera.zones.order_by("name"))
-    masks = list(
-        PrivacyMask.objects.restrict(request.user, "view").filter(camera=camera).order_by("id")
-    )
     rules = list(camera.rules.select_related("zone").order_by("name"))
     return render(
         request,
@@ -170,7 +150,7 @@ def _render_page(request, camera: Camera, *, form: RuleForm, editing: Rule | Non
             "rules": rules,
             "form": form,
             "editing": editing,
-            "editor": _editor_data(request.user, camera, zones, masks),
+            "editor": _editor_data(request, camera),
             "zone_kind_for_rule": {str(k): str(v) for k, v in ZONE_KIND_FOR_RULE.items()},
         },
         status=status,
@@ -210,7 +190,7 @@ def rule_save(request, camera_id: int, rule_id: int | None = None):
                 actor=request.user, camera=camera, rule=editing, **form.cleaned_data
             )
         except (ValidationError, PermissionDenied) as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Saved the rule “{rule.name}”.")
             return redirect("analytics:camera-zones", camera_id=camera.pk)
@@ -232,114 +212,3 @@ def rule_delete(request, camera_id: int, rule_id: int):
     else:
         messages.success(request, f"Deleted the rule “{name}”.")
     return redirect("analytics:camera-zones", camera_id=camera.pk)
-
-
-# --- JSON endpoints of the drawing script ----------------------------------------------------
-
-
-def _json_body(request) -> dict:
-    try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ValidationError("The request is not valid JSON.") from error
-    if not isinstance(body, dict):
-        raise ValidationError("Send a JSON object.")
-    return body
-
-
-def _error_response(error: ValidationError | PermissionDenied) -> JsonResponse:
-    if isinstance(error, PermissionDenied):
-        return JsonResponse({"error": str(error) or "You may not do that."}, status=403)
-    errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
-    message = " ".join(m for messages_ in errors.values() for m in messages_)
-    return JsonResponse({"error": message, "errors": errors}, status=400)
-
-
-def _optional_id(value) -> int | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValidationError("A shape id is a number.")
-    try:
-        return int(value)
-    except ValueError as error:
-        raise ValidationError("A shape id is a number.") from error
-
-
-def _zone_json(zone: Zone) -> dict:
-    return {
-        "id": zone.pk,
-        "type": zone.kind,
-        "name": zone.name,
-        "points": zone.points,
-        "used_by": list(zone.rules.values_list("name", flat=True)),
-    }
-
-
-@require_POST
-@login_required
-def zone_save(request, camera_id: int):
-    """``{"id": null | n, "name": ..., "type": "area" | "line", "points": [[x, y], ...]}``."""
-    camera = _camera(request, camera_id)
-    try:
-        body = _json_body(request)
-        zone = services.zone_save(
-            actor=request.user,
-            camera=camera,
-            zone=_optional_id(body.get("id")),
-            name=str(body.get("name") or ""),
-            kind=str(body.get("type") or body.get("kind") or ""),
-            points=body.get("points"),
-        )
-    except (ValidationError, PermissionDenied) as error:
-        return _error_response(error)
-    return JsonResponse({"zone": _zone_json(zone)})
-
-
-@require_POST
-@login_required
-def zone_delete(request, camera_id: int, zone_id: int):
-    camera = _camera(request, camera_id)
-    zone = get_restricted_or_404(
-        Zone.objects.filter(camera=camera), request.user, "delete", pk=zone_id
-    )
-    try:
-        services.zone_delete(actor=request.user, zone=zone)
-    except (ValidationError, PermissionDenied) as error:
-        return _error_response(error)
-    return JsonResponse({"deleted": zone_id})
-
-
-@require_POST
-@login_required
-def mask_save(request, camera_id: int):
-    """``{"id": null | n, "name": ..., "points": [[x, y], ...]}``."""
-    camera = _camera(request, camera_id)
-    try:
-        body = _json_body(request)
-        mask = services.privacy_mask_save(
-            actor=request.user,
-            camera=camera,
-            mask=_optional_id(body.get("id")),
-            name=str(body.get("name") or ""),
-            points=body.get("points"),
-        )
-    except (ValidationError, PermissionDenied) as error:
-        return _error_response(error)
-    return JsonResponse(
-        {"mask": {"id": mask.pk, "type": "mask", "name": mask.name, "points": mask.points}}
-    )
-
-
-@require_POST
-@login_required
-def mask_delete(request, camera_id: int, mask_id: int):
-    camera = _camera(request, camera_id)
-    mask = get_restricted_or_404(
-        PrivacyMask.objects.filter(camera=camera), request.user, "delete", pk=mask_id
-    )
-    try:
-        services.privacy_mask_delete(actor=request.user, mask=mask)
-    except (ValidationError, PermissionDenied) as error:
-        return _error_response(error)
-    return JsonResponse({"deleted": mask_id})

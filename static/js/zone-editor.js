@@ -1,6 +1,7 @@
 // Zone editor: draw areas, lines and static privacy masks over a camera's anonymised frame.
 // Plain JS, no build step. Coordinates are fractions (0..1) of the frame, as the worker uses
-// them. Shapes are saved one by one as JSON with the page's CSRF token; deletions of shapes
+// them. Shapes are saved one by one through the REST API (/api/v1/zones/ and
+// /api/v1/privacy-masks/, the session cookie and the page's CSRF token); deletions of shapes
 // already saved are sent first, then every new or changed shape.
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -23,7 +24,10 @@ const statusLine = document.getElementById("editor-status");
 const csrfToken = document.querySelector("#zone-editor [name=csrfmiddlewaretoken]").value;
 
 let nextKey = 1;
-const shapes = [...data.zones, ...data.masks].map((s) => ({ ...s, key: nextKey++, dirty: false, error: "" }));
+// The editor's shape from an API object: zones carry their kind, masks are all "mask".
+const fromZone = (zone) => ({ id: zone.id, type: zone.kind, name: zone.name, points: zone.points, used_by: zone.used_by || [] });
+const fromMask = (mask) => ({ id: mask.id, type: "mask", name: mask.name, points: mask.points, used_by: [] });
+const shapes = [...data.zones.map(fromZone), ...data.masks.map(fromMask)].map((s) => ({ ...s, key: nextKey++, dirty: false, error: "" }));
 const pendingDeletes = []; // saved shapes removed locally: {type, id, shape}
 let tool = "select";
 let selectedKey = null;
@@ -350,45 +354,69 @@ function status(text, kind) {
   statusLine.className = `editor-status${kind ? ` ${kind}` : ""}`;
 }
 
-async function post(url, body) {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
-    credentials: "same-origin",
-    body: JSON.stringify(body || {}),
-  });
-  let payload = {};
-  try {
-    payload = await response.json();
-  } catch {
-    payload = { error: response.status === 404 ? "Not found: reload the page." : `The server answered ${response.status}.` };
+// One line from a DRF error body: {"detail": "..."} or {"field": ["...", ...], ...}.
+function errorText(payload, code) {
+  if (!payload || typeof payload !== "object") return code === 404 ? "Not found: reload the page." : `The server answered ${code}.`;
+  if (payload.detail) return String(payload.detail);
+  const parts = [];
+  for (const [field, messages] of Object.entries(payload)) {
+    const text = [].concat(messages).join(" ");
+    const label = ["non_field_errors", "points"].includes(field) ? "" : `${field[0].toUpperCase()}${field.slice(1)}: `;
+    parts.push(`${label}${text}`);
   }
-  return { ok: response.ok, payload };
+  return parts.join(" ") || `The server answered ${code}.`;
 }
 
-const deleteUrl = (type, id) => (type === "mask" ? data.urls.mask_delete : data.urls.zone_delete).replace(/\/0\/delete\/$/, `/${id}/delete/`);
+async function send(method, url, body) {
+  const response = await fetch(url, {
+    method,
+    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken },
+    credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let payload = null;
+  if (response.status !== 204) {
+    try {
+      payload = await response.json();
+    } catch {
+      payload = null;
+    }
+  }
+  return { ok: response.ok, payload, error: response.ok ? "" : errorText(payload, response.status) };
+}
+
+// A new shape is created in its collection; a saved one is changed at "<collection><id>/"
+// (built from the page's relative URLs, so a proxy's scheme or host never matters).
+const collectionUrl = (shape) => (shape.type === "mask" ? data.urls.masks : data.urls.zones);
+const shapeUrl = (shape) => `${collectionUrl(shape)}${shape.id}/`;
+
+function saveRequest(shape) {
+  const body = { name: shape.name, points: shape.points };
+  if (shape.type !== "mask") body.kind = shape.type;
+  if (shape.id) return send("PATCH", shapeUrl(shape), body);
+  return send("POST", collectionUrl(shape), { ...body, camera: data.camera.id });
+}
 
 async function saveAll() {
   saveButton.disabled = true;
   status("Saving…", "");
   const failures = [];
   for (const pending of [...pendingDeletes]) {
-    const { ok, payload } = await post(deleteUrl(pending.type, pending.id));
+    const { ok, error } = await send("DELETE", shapeUrl(pending.shape));
     pendingDeletes.splice(pendingDeletes.indexOf(pending), 1);
     if (!ok) {
-      pending.shape.error = payload.error || "Could not delete.";
+      pending.shape.error = error || "Could not delete.";
       shapes.push(pending.shape); // refused: it is still there
       failures.push(pending.shape);
     }
   }
   for (const shape of shapes.filter((s) => s.dirty)) {
-    const url = shape.type === "mask" ? data.urls.mask_save : data.urls.zone_save;
-    const { ok, payload } = await post(url, { id: shape.id, name: shape.name, type: shape.type, points: shape.points });
+    const { ok, payload, error } = await saveRequest(shape);
     if (ok) {
-      const saved = payload.zone || payload.mask;
-      Object.assign(shape, { id: saved.id, name: saved.name, points: saved.points, used_by: saved.used_by || [], dirty: false, error: "" });
+      const saved = shape.type === "mask" ? fromMask(payload) : fromZone(payload);
+      Object.assign(shape, { ...saved, dirty: false, error: "" });
     } else {
-      shape.error = payload.error || "Could not save.";
+      shape.error = error || "Could not save.";
       failures.push(shape);
     }
   }

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from privacy.anonymizer import MODES
-from privacy.services import MediaAnonymizationError, media_file_anonymize
+from privacy.services.media import MediaAnonymizationError, media_file_anonymize
 
 
 class Command(BaseCommand):

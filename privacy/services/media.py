@@ -1,4 +1,4 @@
-"""Privacy services: anonymising media files for operators."""
+"""Anonymising media files for operators (the `anonymize` command, the benchmark)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,28 @@
+"""Filters for the zone and rule API: by camera (among those the user may see) and kind.
+
+They only narrow a queryset that already went through the permission gate.
+"""
+
+from __future__ import annotations
+
+import django_filters
+
+from analytics.models import Rule, Zone
+from cameras.filters import VisibleCameraFilter
+
+
+class ZoneFilterSet(django_filters.FilterSet):
+    camera = VisibleCameraFilter()
+
+    class Meta:
+        model = Zone
+        fields = ["camera", "kind"]
+
+
+class RuleFilterSet(django_filters.FilterSet):
+    camera = VisibleCameraFilter()
+    zone = django_filters.NumberFilter(field_name="zone_id")
+
+    class Meta:
+        model = Rule
+        fields = ["camera", "kind", "zone", "enabled"]
