@@ -63,6 +63,9 @@ class AlertSerializer(serializers.ModelSerializer):
     boxes = serializers.ListField(
         child=serializers.ListField(), read_only=True, help_text="[[x1,y1,x2,y2,score,label]]"
     )
+    escalated_to = PersonSerializer(
+        read_only=True, allow_null=True, help_text="The supervisor of the latest escalation."
+    )
     snapshot_url = serializers.SerializerMethodField()
     clip_url = serializers.SerializerMethodField()
     decisions = AlertDecisionSerializer(many=True, read_only=True)
@@ -84,6 +87,7 @@ class AlertSerializer(serializers.ModelSerializer):
             "created_at",
             "status",
             "status_label",
+            "escalated_to",
             "snapshot_url",
             "clip_url",
             "decisions",
@@ -116,3 +120,32 @@ class AlertDecideSerializer(serializers.Serializer):
     escalate_to = serializers.IntegerField(
         required=False, allow_null=True, help_text="User id of the supervisor."
     )
+
+
+class AlertBulkAcknowledgeSerializer(serializers.Serializer):
+    """Input of ``POST /alerts/acknowledge/``: the alerts to acknowledge."""
+
+    alert_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        allow_empty=False,
+        max_length=200,
+        help_text="Ids of the alerts to acknowledge (at most 200).",
+    )
+
+
+class AlertSkippedSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    reason = serializers.ChoiceField(
+        choices=[
+            ("not_found", "Missing or outside your scope"),
+            ("not_open", "No longer open: acknowledged, decided or escalated"),
+        ],
+        read_only=True,
+    )
+
+
+class AlertBulkAcknowledgeResultSerializer(serializers.Serializer):
+    """Output of ``POST /alerts/acknowledge/``: what was acknowledged, what was skipped."""
+
+    acknowledged = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+    skipped = AlertSkippedSerializer(many=True, read_only=True)

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import AlertDecideView, AlertViewSet
+from .views import AlertBulkAcknowledgeView, AlertDecideView, AlertViewSet
 
 app_name = "analytics-api"
 
@@ -9,6 +9,8 @@ router = SimpleRouter()
 router.register("alerts", AlertViewSet, basename="alert")
 
 urlpatterns = [
+    # Before the router: "acknowledge" would otherwise be read as an alert's id.
+    path("alerts/acknowledge/", AlertBulkAcknowledgeView.as_view(), name="alert-acknowledge"),
     path("alerts/<int:pk>/decide/", AlertDecideView.as_view(), name="alert-decide"),
     *router.urls,
 ]
