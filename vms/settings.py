@@ -266,6 +266,8 @@ SPECTACULAR_SETTINGS = {
     # Choice sets that share a field name get their own component names.
     "ENUM_NAME_OVERRIDES": {
         "AlertDecisionActionEnum": "analytics.models.AlertDecision.Action",
+        "AlertSkipReasonEnum": "analytics.services.bulk.SkipReason",
+        "ReasonEnum": "analytics.models.AlertDecision.DismissReason",  # kept from before
     },
 }
 

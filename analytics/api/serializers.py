@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from analytics.models import Alert, AlertDecision
+from analytics.services.bulk import SkipReason
 
 
 class PersonSerializer(serializers.Serializer):
@@ -135,13 +136,7 @@ class AlertBulkAcknowledgeSerializer(serializers.Serializer):
 
 class AlertSkippedSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    reason = serializers.ChoiceField(
-        choices=[
-            ("not_found", "Missing or outside your scope"),
-            ("not_open", "No longer open: acknowledged, decided or escalated"),
-        ],
-        read_only=True,
-    )
+    reason = serializers.ChoiceField(choices=SkipReason.choices, read_only=True)
 
 
 class AlertBulkAcknowledgeResultSerializer(serializers.Serializer):

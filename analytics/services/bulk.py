@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from analytics.models import Alert, AlertDecision
 from analytics.services.triage import TRIAGE_PERMISSION, _decision_record, alert_actions_allowed
@@ -21,8 +21,14 @@ from vms.permissions import require_permission
 # One request acknowledges at most a few pages of the alert list.
 BULK_ACKNOWLEDGE_LIMIT = 200
 
-SKIPPED_NOT_FOUND = "not_found"  # missing or outside the actor's scope: the same to them
-SKIPPED_NOT_OPEN = "not_open"  # already acknowledged, decided or escalated
+
+
+class SkipReason(models.TextChoices):
+    """Why an alert of the batch was not acknowledged."""
+
+    # Missing or outside the actor's scope: the same answer for both.
+    NOT_FOUND = "not_found", "Missing or outside your scope"
+    NOT_OPEN = "not_open", "No longer open: acknowledged, decided or escalated"
 
 
 @dataclass
@@ -72,11 +78,11 @@ def alert_bulk_acknowledge(*, actor, alert_ids, request=None) -> BulkAcknowledge
         for alert_id in ids:
             alert = alerts.get(alert_id)
             if alert is None:
-                result.skipped[alert_id] = SKIPPED_NOT_FOUND
+                result.skipped[alert_id] = SkipReason.NOT_FOUND
             elif AlertDecision.Action.ACKNOWLEDGE not in alert_actions_allowed(
                 actor=actor, alert=alert
             ):
-                result.skipped[alert_id] = SKIPPED_NOT_OPEN
+                result.skipped[alert_id] = SkipReason.NOT_OPEN
             else:
                 _decision_record(
                     alert=alert,

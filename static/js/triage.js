@@ -98,7 +98,10 @@ function receive(data) {
     return;
   }
   socket.markHealthy();
-  if (message.type === "alert.updated") {
+  if (message.type === "hello") {
+    // The server has joined this socket to the user's group: escalations reach it now.
+    window.veilTriage.connected = true;
+  } else if (message.type === "alert.updated") {
     inbox.updated(message.alert);
     if (page === "detail" && message.alert?.id === alertId) showDetailStatus(message.alert);
     if (page === "list") showRowStatus(message.alert);
@@ -116,12 +119,15 @@ const socket = new ReconnectingSocket(
       if (page === "detail" && cameraId) socket.send({ type: "subscribe", cameras: [cameraId] });
     },
     onmessage: (event) => receive(event.data),
+    ondown: () => {
+      window.veilTriage.connected = false;
+    },
   },
   { backoff: { first: 1000, max: 30000 } },
 );
 
 // For browser tests: the page's parts.
-window.veilTriage = { socket, inbox };
+window.veilTriage = { socket, inbox, connected: false };
 
 keepRelativeTimesFresh();
 if ("WebSocket" in window) socket.start();
