@@ -15,12 +15,11 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from analytics.models import Alert, AlertDecision
-from analytics.services.triage import TRIAGE_PERMISSION, _decision_record, alert_actions_allowed
-from vms.permissions import require_permission
+from analytics.services.triage import _decision_record, alert_actions_allowed
+from vms.permissions import Perm, require_permission
 
 # One request acknowledges at most a few pages of the alert list.
 BULK_ACKNOWLEDGE_LIMIT = 200
-
 
 
 class SkipReason(models.TextChoices):
@@ -63,7 +62,7 @@ def alert_bulk_acknowledge(*, actor, alert_ids, request=None) -> BulkAcknowledge
     them. Raises ``PermissionDenied`` without the triage permission and ``ValidationError``
     for no ids, too many, or ids that are not numbers.
     """
-    require_permission(actor, TRIAGE_PERMISSION, "You may not decide on alerts.")
+    require_permission(actor, Perm.TRIAGE_ALERT, "You may not decide on alerts.")
     ids = _alert_ids(alert_ids)
     result = BulkAcknowledgeResult()
     with transaction.atomic():

@@ -33,6 +33,7 @@ from analytics.selectors.stats import (
     RUBBER_STAMP_MIN_DECISIONS,
 )
 from analytics.services.triage import TRIAGE_PERMISSION, TUNE_PERMISSION
+from vms.permissions import Perm, has_permission, permission_required
 
 PER_PAGE = 50
 Action = AlertDecision.Action
@@ -139,7 +140,7 @@ def alert_list(request):
     services.alert_thumbnails_shown_record(
         user=request.user, alerts=alerts, view="alert-list", request=request
     )
-    can_triage = request.user.has_perm(TRIAGE_PERMISSION)
+    can_triage = has_permission(request.user, Perm.TRIAGE_ALERT)
     for alert in alerts:
         alert.can_acknowledge = can_triage and alert.status == Alert.Status.OPEN
     return render(
@@ -167,11 +168,9 @@ def _safe_next(request, fallback: str) -> str:
 
 
 @require_POST
-@login_required
+@permission_required(Perm.TRIAGE_ALERT)
 def alert_bulk_acknowledge(request):
     """Acknowledge the alerts ticked on the list; say how many, and which were skipped."""
-    if not request.user.has_perm(TRIAGE_PERMISSION):
-        raise Http404("No such page.")
     back = _safe_next(request, reverse("analytics:alert-list"))
     try:
         result = services.alert_bulk_acknowledge(

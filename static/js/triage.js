@@ -7,18 +7,11 @@
 // * both: escalations sent to this user (supervisors) show a toast and move the header count;
 //   relative time hints stay fresh.
 
+import { STATUS_LABELS } from "./console/alerts.js";
 import { EscalationInbox } from "./console/escalations.js";
 import { Toasts } from "./console/notify.js";
 import { ReconnectingSocket } from "./console/socket.js";
 import { keepRelativeTimesFresh } from "./console/times.js";
-
-const STATUS_LABELS = {
-  open: "Open",
-  acknowledged: "Acknowledged",
-  confirmed: "Confirmed",
-  dismissed: "Dismissed",
-  escalated: "Escalated",
-};
 
 const script = document.getElementById("triage-script");
 const page = script?.dataset.page || "detail";
@@ -57,7 +50,7 @@ function renderSelection() {
   const all = boxes();
   const ticked = all.filter((box) => box.checked).length;
   bulkSubmit.disabled = ticked === 0;
-  bulkCount.textContent = ticked ? ` (${ticked})` : "";
+  bulkCount.textContent = ticked ? `(${ticked})` : "";
   if (selectAll) {
     selectAll.checked = ticked > 0 && ticked === all.length;
     selectAll.indeterminate = ticked > 0 && ticked < all.length;

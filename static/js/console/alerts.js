@@ -6,7 +6,7 @@
 import { ReconnectingSocket } from "./socket.js";
 import { timestampNodes } from "./times.js";
 
-const STATUS_LABELS = {
+export const STATUS_LABELS = {
   open: "Open",
   acknowledged: "Acknowledged",
   confirmed: "Confirmed",
