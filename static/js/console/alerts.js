@@ -166,11 +166,9 @@ export function alertItem(alert, detailUrlPattern) {
   meta.append(
     span("alert-camera", alert.camera.name),
     " · ",
-    time,
-    " · ",
     span("alert-confidence", `${Math.round((alert.confidence || 0) * 100)}%`),
   );
-  text.append(meta, span("alert-kind muted", alert.kind_label));
+  text.append(meta, time, span("alert-kind muted", alert.kind_label));
   link.append(text, span(`badge alert-status status-${alert.status}`, STATUS_LABELS[alert.status] || alert.status));
   item.append(link);
   return item;
