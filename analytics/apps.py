@@ -16,7 +16,7 @@ def _register_audited_models() -> None:
 
     # Triage: an alert's status changes only by a person's decision; the decision rows are
     # the who / when / why. A rule's threshold tuned from the review page is a rule change.
-    audit_register(Alert, include_fields=["status"])
+    audit_register(Alert, include_fields=["status", "escalated_to"])
     audit_register(AlertDecision)
     audit_register(Rule, exclude_fields=["updated_at"])
     audit_register(Zone)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from analytics.models import Alert, Rule
 from cameras.models import Camera, Site
+from vms.permissions import Perm, has_permission
 
 PERIODS = {
     "24h": ("Last 24 hours", timedelta(hours=24)),
@@ -34,8 +35,18 @@ def _visible_sites(request):
     return Site.objects.restrict(request.user, "view")
 
 
+class _YesNoWidget(django_filters.widgets.BooleanWidget):
+    """``true`` / ``false`` in the query string, "Any" rather than "Unknown" in the form."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
+
 class AlertFilterSet(django_filters.FilterSet):
-    """Filter alerts by status, camera, site, kind and period (when they occurred)."""
+    """Filter alerts by status, camera, site, kind, period (when they occurred) and, for
+    those who receive escalations, "escalated to me" (the latest escalation went to the
+    user; with ``status=escalated``, the ones still waiting for them)."""
 
     status = django_filters.ChoiceFilter(choices=Alert.Status.choices, empty_label="Any status")
     camera = django_filters.ModelChoiceFilter(queryset=_visible_cameras, empty_label="All cameras")
@@ -49,12 +60,32 @@ class AlertFilterSet(django_filters.FilterSet):
         method="filter_period",
         label="Period",
     )
+    escalated_to_me = django_filters.BooleanFilter(
+        method="filter_escalated_to_me",
+        label="Escalated to me",
+        widget=_YesNoWidget,
+    )
 
     class Meta:
         model = Alert
-        fields = ["status", "camera", "site", "kind", "period"]
+        fields = ["status", "camera", "site", "kind", "period", "escalated_to_me"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        if not has_permission(user, Perm.OVERRULE_ALERT):
+            # Nobody escalates to them: an option that always answers nothing is noise.
+            self.filters.pop("escalated_to_me", None)
 
     def filter_period(self, queryset, name, value):
         if value not in PERIODS:
             return queryset
         return queryset.filter(occurred_at__gte=timezone.now() - PERIODS[value][1])
+
+    def filter_escalated_to_me(self, queryset, name, value):
+        if value is None:
+            return queryset
+        user = getattr(self.request, "user", None)
+        if value:
+            return queryset.filter(escalated_to=user)
+        return queryset.exclude(escalated_to=user)

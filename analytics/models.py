@@ -139,11 +139,30 @@ class Alert(models.Model):
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
     )
+    # The supervisor the latest escalation went to, kept by the triage service beside the
+    # AlertDecision that says so: "escalated to me" is then one indexed lookup, not a search
+    # through every decision of a million alerts.
+    escalated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # the partial index below covers it, without the many empty rows
+    )
 
     objects = RestrictedManager()
 
     class Meta:
         ordering = ["-id"]
+        indexes = [
+            models.Index(
+                fields=["escalated_to", "status", "id"],
+                condition=models.Q(escalated_to__isnull=False),
+                name="alert_escalated_to_status",
+            )
+        ]
         default_permissions = ("view", "change")
         permissions = [
             ("triage_alert", "Acknowledge, confirm, dismiss or escalate alerts"),

@@ -8,6 +8,7 @@ app_name = "analytics"
 
 urlpatterns = [
     path("alerts/<int:pk>/snapshot.jpg", media.alert_snapshot, name="alert-snapshot"),
+    path("alerts/<int:pk>/thumbnail.jpg", media.alert_thumbnail, name="alert-thumbnail"),
     path("alerts/<int:pk>/clip.mp4", media.alert_clip, name="alert-clip"),
     path("live/<int:camera_id>/frame.jpg", media.live_frame, name="live-frame"),
     path("live/<int:camera_id>/feed.mjpg", media.live_mjpeg, name="live-mjpeg"),
@@ -24,6 +25,11 @@ urlpatterns = [
     ),
     # Triage: alerts, one alert and its decisions, supervisors' review and calibration.
     path("alerts/", triage_views.alert_list, name="alert-list"),
+    path(
+        "alerts/acknowledge/",
+        triage_views.alert_bulk_acknowledge,
+        name="alert-bulk-acknowledge",
+    ),
     path("alerts/<int:pk>/", triage_views.alert_detail, name="alert-detail"),
     path("alerts/<int:pk>/decide/", triage_views.alert_decide, name="alert-decide"),
     path("review/", triage_views.review, name="review"),

@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "analytics.context_processors.escalations",
             ],
         },
     },
@@ -267,6 +268,8 @@ SPECTACULAR_SETTINGS = {
         "AlertDecisionActionEnum": "analytics.models.AlertDecision.Action",
         "RuleKindEnum": "analytics.models.Rule.Kind",
         "ZoneKindEnum": "analytics.models.Zone.Kind",
+        "AlertSkipReasonEnum": "analytics.services.bulk.SkipReason",
+        "ReasonEnum": "analytics.models.AlertDecision.DismissReason",  # kept from before
     },
 }
 

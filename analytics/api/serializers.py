@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from analytics.models import Alert, AlertDecision, Rule, Zone
+from analytics.services.bulk import SkipReason
 from analytics.services.zones import RULE_FIELDS
 from cameras.models import Camera
 from vms.api import CreateOnlyFieldsMixin, PointsField, RestrictedPrimaryKeyRelatedField
@@ -67,6 +68,9 @@ class AlertSerializer(serializers.ModelSerializer):
     boxes = serializers.ListField(
         child=serializers.ListField(), read_only=True, help_text="[[x1,y1,x2,y2,score,label]]"
     )
+    escalated_to = PersonSerializer(
+        read_only=True, allow_null=True, help_text="The supervisor of the latest escalation."
+    )
     snapshot_url = serializers.SerializerMethodField()
     clip_url = serializers.SerializerMethodField()
     decisions = AlertDecisionSerializer(many=True, read_only=True)
@@ -88,6 +92,7 @@ class AlertSerializer(serializers.ModelSerializer):
             "created_at",
             "status",
             "status_label",
+            "escalated_to",
             "snapshot_url",
             "clip_url",
             "decisions",
@@ -166,3 +171,26 @@ class RuleSerializer(CreateOnlyFieldsMixin, serializers.ModelSerializer):
         read_only_fields = ["updated_at"]
         create_only_fields = ["camera"]
         validators: list = []
+
+
+class AlertBulkAcknowledgeSerializer(serializers.Serializer):
+    """Input of ``POST /alerts/acknowledge/``: the alerts to acknowledge."""
+
+    alert_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        allow_empty=False,
+        max_length=200,
+        help_text="Ids of the alerts to acknowledge (at most 200).",
+    )
+
+
+class AlertSkippedSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    reason = serializers.ChoiceField(choices=SkipReason.choices, read_only=True)
+
+
+class AlertBulkAcknowledgeResultSerializer(serializers.Serializer):
+    """Output of ``POST /alerts/acknowledge/``: what was acknowledged, what was skipped."""
+
+    acknowledged = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+    skipped = AlertSkippedSerializer(many=True, read_only=True)

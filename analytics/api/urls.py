@@ -1,7 +1,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import AlertDecideView, AlertViewSet, RuleViewSet, ZoneViewSet
+from .views import (
+    AlertBulkAcknowledgeView,
+    AlertDecideView,
+    AlertViewSet,
+    RuleViewSet,
+    ZoneViewSet,
+)
 
 app_name = "analytics-api"
 
@@ -11,6 +17,8 @@ router.register("zones", ZoneViewSet, basename="zone")
 router.register("rules", RuleViewSet, basename="rule")
 
 urlpatterns = [
+    # Before the router: "acknowledge" would otherwise be read as an alert's id.
+    path("alerts/acknowledge/", AlertBulkAcknowledgeView.as_view(), name="alert-acknowledge"),
     path("alerts/<int:pk>/decide/", AlertDecideView.as_view(), name="alert-decide"),
     *router.urls,
 ]

@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
+from rest_framework import generics
 from rest_framework.response import Response
 
 from analytics.filters import AlertFilterSet
 from analytics.models import Alert, AlertDecision, Rule, Zone
-from analytics.services import alert_decide, rule_delete, rule_save, zone_delete, zone_save
+from analytics.services import (
+    alert_bulk_acknowledge,
+    alert_decide,
+    rule_delete,
+    rule_save,
+    zone_delete,
+    zone_save,
+)
 from vms.api import (
+    RestrictedAPIMixin,
     RestrictedCommandView,
     RestrictedConfigurationViewSet,
     RestrictedReadOnlyModelViewSet,
@@ -22,14 +31,21 @@ from vms.api import (
 from vms.permissions import Perm, has_permission, permission_name
 
 from .filters import RuleFilterSet, ZoneFilterSet
-from .serializers import AlertDecideSerializer, AlertSerializer, RuleSerializer, ZoneSerializer
+from .serializers import (
+    AlertBulkAcknowledgeResultSerializer,
+    AlertBulkAcknowledgeSerializer,
+    AlertDecideSerializer,
+    AlertSerializer,
+    RuleSerializer,
+    ZoneSerializer,
+)
 
 
 def _alerts():
     decisions = AlertDecision.objects.select_related("actor", "escalated_to").order_by(
         "decided_at", "id"
     )
-    return Alert.objects.select_related("camera__site", "rule").prefetch_related(
+    return Alert.objects.select_related("camera__site", "rule", "escalated_to").prefetch_related(
         Prefetch("decisions", queryset=decisions)
     )
 
@@ -172,3 +188,39 @@ class RuleViewSet(RestrictedConfigurationViewSet):
 
     def perform_destroy(self, instance):
         rule_delete(actor=self.request.user, rule=instance)
+
+
+class AlertBulkAcknowledgeView(RestrictedAPIMixin, generics.GenericAPIView):
+    """Acknowledge several alerts at once (a guard clearing a burst of alerts).
+
+    Needs ``analytics.triage_alert`` (403 without it). Each alert must be in the user's scope
+    and open; the others are skipped, not an error: ``not_found`` (missing or hidden, the
+    same) or ``not_open`` (already acknowledged, decided or escalated). Each acknowledged
+    alert gets its own decision, change-log entries and access event, and is pushed to the
+    camera's sockets as ``alert.updated``.
+    """
+
+    # A command on a set of alerts: the service fetches each through the gate itself.
+    restrict_action = "view"
+    queryset = Alert.objects.all()
+    serializer_class = AlertBulkAcknowledgeSerializer
+    filter_backends: list = []
+
+    @extend_schema(
+        request=AlertBulkAcknowledgeSerializer,
+        responses={200: AlertBulkAcknowledgeResultSerializer},
+    )
+    def post(self, request):
+        serializer = AlertBulkAcknowledgeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = alert_bulk_acknowledge(
+            actor=request.user, alert_ids=serializer.validated_data["alert_ids"], request=request
+        )
+        output = {
+            "acknowledged": result.acknowledged,
+            "skipped": [
+                {"id": alert_id, "reason": reason}
+                for alert_id, reason in sorted(result.skipped.items())
+            ],
+        }
+        return Response(AlertBulkAcknowledgeResultSerializer(output).data)

@@ -5,6 +5,9 @@ from analytics.selectors.alerts import (  # noqa: F401
     alert_decision_history,
     alert_get,
     alert_queryset,
+    alert_thumbnail_jpeg,
+    escalation_waiting_ids,
+    escalations_waiting,
 )
 from analytics.selectors.engine import (  # noqa: F401
     CameraAnalyticsConfig,

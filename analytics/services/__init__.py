@@ -5,9 +5,14 @@ from analytics.services.alerts import (  # noqa: F401
     alert_clip_attach,
     alert_media_open,
     alert_raise,
+    alert_thumbnails_shown_record,
     camera_stream_status_record,
     detector_models_record,
     live_view_record,
+)
+from analytics.services.bulk import (  # noqa: F401
+    BulkAcknowledgeResult,
+    alert_bulk_acknowledge,
 )
 from analytics.services.triage import (  # noqa: F401
     alert_actions_allowed,

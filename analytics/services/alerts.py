@@ -129,6 +129,29 @@ def alert_media_open(*, user, alert_id: int, media: str, request=None) -> Alert:
     return alert
 
 
+def alert_thumbnails_shown_record(*, user, alerts, view: str, request=None):
+    """A page showed these alerts' thumbnails: one access event for the whole list.
+
+    Thumbnails are small copies of the (anonymised) snapshots; one event per list keeps who
+    saw which alerts, without an event per image burying the snapshots people opened. Alerts
+    without a snapshot are not named; nothing is written when none has one. ``alerts`` were
+    fetched through the gate by the page. Returns the event, or ``None``.
+    """
+    from compliance.models import AccessKind
+    from compliance.services import access_event_record
+
+    shown = [alert.pk for alert in alerts if alert.snapshot]
+    if not shown:
+        return None
+    with transaction.atomic():
+        return access_event_record(
+            kind=AccessKind.CLIP_VIEW,
+            actor=user,
+            data={"media": "thumbnails", "view": view, "alert_ids": shown},
+            request=request,
+        )
+
+
 def detector_models_record(*, records) -> list:
     """Record the models a worker runs (name, version, file hash, licence, source package)."""
     from analytics.models import DetectorModel

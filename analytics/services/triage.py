@@ -39,7 +39,7 @@ from cameras.models import Camera
 from compliance.models import AccessKind
 from compliance.services import access_event_record
 from vms.permissions import get_restricted_or_404
-from vms.realtime import send_to_camera_on_commit
+from vms.realtime import send_to_camera_on_commit, send_to_user_on_commit
 
 TRIAGE_PERMISSION = "analytics.triage_alert"
 TUNE_PERMISSION = "analytics.tune_rule"
@@ -141,6 +141,59 @@ def _validate_inputs(*, alert: Alert, actor, action: str, reason: str, note: str
     return supervisor
 
 
+def _decision_record(
+    *, alert: Alert, actor, action: str, reason="", note="", escalated_to=None, request=None
+) -> AlertDecision:
+    """Store one decision on a locked, visible alert whose transition was checked: the
+    decision row, the new status (saved, so the change log records it), the typed access
+    event, and the pushes on commit: ``alert.updated`` to the camera's sockets and, for an
+    escalation, ``alert.escalated`` to every socket of the supervisor it was sent to.
+
+    Created one by one, never in bulk: auditlog records each decision through its signals.
+    """
+    previous_status = alert.status
+    decision = AlertDecision.objects.create(
+        alert=alert,
+        actor=actor,
+        action=action,
+        reason=reason,
+        note=note,
+        escalated_to=escalated_to,
+        seconds_to_decide=max(0.0, (timezone.now() - alert.created_at).total_seconds()),
+    )
+    alert.status = STATUS_AFTER[action]
+    fields = ["status"]
+    if escalated_to is not None:
+        alert.escalated_to = escalated_to
+        fields.append("escalated_to")
+    # save(), not update(): the status change reaches the change log with its actor.
+    alert.save(update_fields=fields)
+    access_event_record(
+        kind=AccessKind.ALERT_DECISION,
+        actor=actor,
+        target=alert,
+        reason=note,
+        data={
+            "action": action,
+            "dismiss_reason": reason,
+            "from_status": previous_status,
+            "to_status": alert.status,
+            "escalated_to": escalated_to.get_username() if escalated_to else "",
+            "decision_id": decision.pk,
+        },
+        request=request,
+    )
+    send_to_camera_on_commit(
+        alert.camera_id, {"type": "alert.updated", "alert": alert_payload(alert)}
+    )
+    if escalated_to is not None:
+        send_to_user_on_commit(
+            escalated_to.pk,
+            {"type": "alert.escalated", "alert": alert_payload(alert, escalation=decision)},
+        )
+    return decision
+
+
 def alert_decide(
     *,
     actor,
@@ -158,7 +211,8 @@ def alert_decide(
     One transaction: the alert is locked, the transition checked (see the module's table), the
     decision stored with the seconds since the alert reached Veil, the status saved (audited),
     a typed access event written; on commit every socket watching the camera gets
-    ``alert.updated``.
+    ``alert.updated``, and for an escalation every socket of the chosen supervisor gets
+    ``alert.escalated`` (their toast and "escalated to me" count).
     """
     alert_id = alert.pk if isinstance(alert, Alert) else alert
     reason, note = (reason or "").strip(), (note or "").strip()
@@ -188,37 +242,14 @@ def alert_decide(
             note=note,
             escalate_to=escalate_to,
         )
-        now = timezone.now()
-        previous_status = alert.status
-        decision = AlertDecision.objects.create(
+        decision = _decision_record(
             alert=alert,
             actor=actor,
             action=action,
             reason=reason,
             note=note,
             escalated_to=supervisor,
-            seconds_to_decide=max(0.0, (now - alert.created_at).total_seconds()),
-        )
-        alert.status = STATUS_AFTER[action]
-        # save(), not update(): the status change reaches the change log with its actor.
-        alert.save(update_fields=["status"])
-        access_event_record(
-            kind=AccessKind.ALERT_DECISION,
-            actor=actor,
-            target=alert,
-            reason=note,
-            data={
-                "action": action,
-                "dismiss_reason": reason,
-                "from_status": previous_status,
-                "to_status": alert.status,
-                "escalated_to": supervisor.get_username() if supervisor else "",
-                "decision_id": decision.pk,
-            },
             request=request,
-        )
-        send_to_camera_on_commit(
-            alert.camera_id, {"type": "alert.updated", "alert": alert_payload(alert)}
         )
     return decision
 

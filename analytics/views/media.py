@@ -1,5 +1,7 @@
 """HTTP views for alert media and the live feed. Every byte is already anonymised; every
-view goes through the gate and writes an access event."""
+view goes through the gate. Opening a snapshot, a clip or a live feed writes an access event;
+a thumbnail does not by itself: the list that shows thumbnails records one event naming the
+alerts it showed (``alert_thumbnails_shown_record``)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from analytics import services
+from analytics import selectors, services
 from analytics.live import hub
 from analytics.worker.engine import live_last_key
 
@@ -32,6 +34,17 @@ def alert_snapshot(request, pk: int):
         user=request.user, alert_id=pk, media="snapshot", request=request
     )
     return _media_response(alert.snapshot, "image/jpeg")
+
+
+@require_GET
+@login_required
+def alert_thumbnail(request, pk: int):
+    """The snapshot downscaled for lists (not stored anywhere, like the snapshot itself)."""
+    response = HttpResponse(
+        selectors.alert_thumbnail_jpeg(user=request.user, pk=pk), content_type="image/jpeg"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_GET

@@ -17,12 +17,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from analytics import selectors, services
 from analytics.filters import AlertFilterSet
-from analytics.models import AlertDecision
+from analytics.models import Alert, AlertDecision
 from analytics.selectors.stats import (
     DEFAULT_PERIOD_DAYS,
     PERIOD_DAYS,
@@ -31,6 +33,7 @@ from analytics.selectors.stats import (
     RUBBER_STAMP_MIN_DECISIONS,
 )
 from analytics.services.triage import TRIAGE_PERMISSION, TUNE_PERMISSION
+from vms.permissions import Perm, has_permission, permission_required
 
 PER_PAGE = 50
 Action = AlertDecision.Action
@@ -126,12 +129,68 @@ def _apply_service_errors(form, error: ValidationError) -> None:
 @require_safe
 @login_required
 def alert_list(request):
-    """Alerts the user may see, newest first, filtered by status, camera, site, kind, period."""
+    """Alerts the user may see, newest first, filtered by status, camera, site, kind, period
+    (and "escalated to me"), with thumbnails and, for guards and supervisors, a checkbox per
+    open alert to acknowledge several at once. The thumbnails shown are one access event."""
     filterset = AlertFilterSet(
         request.GET or None, queryset=selectors.alert_queryset(user=request.user), request=request
     )
     page = Paginator(filterset.qs, PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "triage/alert_list.html", {"filter": filterset, "page": page})
+    alerts = list(page.object_list)
+    services.alert_thumbnails_shown_record(
+        user=request.user, alerts=alerts, view="alert-list", request=request
+    )
+    can_triage = has_permission(request.user, Perm.TRIAGE_ALERT)
+    for alert in alerts:
+        alert.can_acknowledge = can_triage and alert.status == Alert.Status.OPEN
+    return render(
+        request,
+        "triage/alert_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "alerts": alerts,
+            "can_bulk_acknowledge": any(alert.can_acknowledge for alert in alerts),
+            "escalated_to_me": filterset.form.cleaned_data.get("escalated_to_me")
+            if filterset.is_bound and filterset.form.is_valid()
+            else None,
+        },
+    )
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@require_POST
+@permission_required(Perm.TRIAGE_ALERT)
+def alert_bulk_acknowledge(request):
+    """Acknowledge the alerts ticked on the list; say how many, and which were skipped."""
+    back = _safe_next(request, reverse("analytics:alert-list"))
+    try:
+        result = services.alert_bulk_acknowledge(
+            actor=request.user, alert_ids=request.POST.getlist("alert_ids"), request=request
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    if result.acknowledged:
+        count = len(result.acknowledged)
+        messages.success(request, f"Acknowledged {count} alert{pluralize(count)}.")
+    if result.skipped:
+        count = len(result.skipped)
+        ids = ", ".join(f"#{alert_id}" for alert_id in sorted(result.skipped))
+        messages.warning(
+            request,
+            f"Skipped {count} alert{pluralize(count)} no longer open or not yours to "
+            f"acknowledge: {ids}.",
+        )
+    return redirect(back)
 
 
 def _detail_context(request, alert, bound_form=None) -> dict:

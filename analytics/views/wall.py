@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
-from analytics import selectors
+from analytics import selectors, services
 from analytics.models import Alert
 
 LAYOUTS = (1, 4, 9, 16)
@@ -65,6 +65,8 @@ def wall(request):
     )
     for alert in alerts:
         alert.detail_url = detail_pattern.replace("{id}", str(alert.pk)) if detail_pattern else ""
+    # The panel's thumbnails: one access event for the list, not one per image.
+    services.alert_thumbnails_shown_record(user=user, alerts=alerts, view="wall", request=request)
     open_count = sum(len(ids) for ids in open_ids.values())
     config = {
         "username": user.get_username(),

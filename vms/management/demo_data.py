@@ -1,4 +1,6 @@
-"""The demo installation: two sites, cameras on the local demo streams, one user per role.
+"""The demo installation: two sites, cameras on the local demo streams, one user per role,
+and on every camera the rules a real site would start with: a restricted area after hours, a
+line crossing and loitering, each at most twice an hour.
 
 Idempotent: a second run finds what the first made and brings it back to the demo's state
 (camera sources follow the stream ports of this run). Demo users get new random passwords at
@@ -14,6 +16,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -34,12 +37,14 @@ DEMO_SITES = {
         "time_zone": "Europe/London",
         "country": "GB",
         "region": "",
+        "after_hours": (time(19, 0), time(7, 0)),
     },
     "Warehouse North": {
         "address": "200 Example Avenue, Chicago, IL 60601",
         "time_zone": "America/Chicago",
         "country": "US",
         "region": "IL",
+        "after_hours": (time(22, 0), time(6, 0)),  # the warehouse camera's stated purpose
     },
 }
 HQ, WAREHOUSE = "Demo HQ", "Warehouse North"
@@ -87,7 +92,8 @@ def _demo_sources(*, rtsp_port: int, http_port: int, data_dir: Path) -> list:
 def _site_upsert(name: str, fields: dict) -> Site:
     site = Site.objects.filter(name=name).first() or Site(name=name)
     for key, value in fields.items():
-        setattr(site, key, value)
+        if key != "after_hours":  # the demo rules' setting, not the site's
+            setattr(site, key, value)
     site.full_clean()
     site.save()
     return site
@@ -108,25 +114,74 @@ def _camera_upsert(*, site: Site, name: str, url: str, purpose: str, lawful_basi
     return camera
 
 
+# The demo's rules, the same on every demo camera: each scene is a person walking back and
+# forth over the floor (feet in the lower 45 % of the view, between 15 % and 70 % of its
+# width), so each rule would fire every few seconds; the cool-downs make it a few alerts an
+# hour per camera, as a well-tuned site has, rather than teaching alert fatigue. (name, kind,
+# points) of each zone, in frame fractions:
+DEMO_ZONES = [
+    ("Restricted area", "area", [[0.6, 0.55], [1.0, 0.55], [1.0, 1.0], [0.6, 1.0]]),
+    ("Entrance", "line", [[0.4, 0.55], [0.4, 1.0]]),
+    ("Waiting area", "area", [[0.0, 0.55], [1.0, 0.55], [1.0, 1.0], [0.0, 1.0]]),
+]
+DEMO_RULE_COOLDOWN_SECONDS = 30 * 60  # at most two alerts an hour per rule
+# Rules the first demo seeded; a refreshed demo turns them off (their alerts keep them).
+LEGACY_DEMO_RULES = ["Person on the floor"]
+
+
+def _after_hours(site_name: str) -> tuple[time, time]:
+    return DEMO_SITES[site_name]["after_hours"]
+
+
+def demo_rule_fields(site_name: str) -> dict[str, dict]:
+    """The demo's rules by name: their zone and settings (``Rule`` fields)."""
+    start, end = _after_hours(site_name)
+    return {
+        "Restricted area after hours": {
+            "kind": "person_in_zone",
+            "zone": "Restricted area",
+            "active_from": start,
+            "active_until": end,
+        },
+        "Entrance line crossed": {"kind": "line_crossing", "zone": "Entrance"},
+        "Loitering in the waiting area": {
+            "kind": "loitering",
+            "zone": "Waiting area",
+            "dwell_seconds": 120,
+        },
+    }
+
+
 def _demo_rules(camera: Camera) -> None:
-    """A watched area over the lower two thirds of the view, and a person-in-zone rule."""
+    """The demo's zones and rules on ``camera``, brought back to the demo's settings."""
     from analytics.models import Rule, Zone
 
-    zone, _ = Zone.objects.get_or_create(
-        camera=camera,
-        name="Floor",
-        defaults={"kind": Zone.Kind.AREA, "points": [[0, 0.33], [1, 0.33], [1, 1], [0, 1]]},
-    )
-    Rule.objects.get_or_create(
-        camera=camera,
-        name="Person on the floor",
-        defaults={
-            "kind": Rule.Kind.PERSON_IN_ZONE,
-            "zone": zone,
-            "min_confidence": 0.5,
-            "cooldown_seconds": 60,
-        },
-    )
+    zones = {}
+    for name, kind, points in DEMO_ZONES:
+        zone = Zone.objects.filter(camera=camera, name=name).first() or Zone(
+            camera=camera, name=name
+        )
+        zone.kind, zone.points = kind, points
+        zone.full_clean()
+        zone.save()
+        zones[name] = zone
+    for name, fields in demo_rule_fields(camera.site.name).items():
+        rule = Rule.objects.filter(camera=camera, name=name).first() or Rule(
+            camera=camera, name=name
+        )
+        rule.kind = fields["kind"]
+        rule.zone = zones[fields["zone"]]
+        rule.active_from = fields.get("active_from")
+        rule.active_until = fields.get("active_until")
+        rule.dwell_seconds = fields.get("dwell_seconds", 30)
+        rule.min_confidence = 0.5
+        rule.cooldown_seconds = DEMO_RULE_COOLDOWN_SECONDS
+        rule.enabled = True
+        rule.full_clean()
+        rule.save()
+    for rule in Rule.objects.filter(camera=camera, name__in=LEGACY_DEMO_RULES, enabled=True):
+        rule.enabled = False
+        rule.save()  # save(), not update(): the change log keeps who turned it off
 
 
 def _user_upsert(*, role: Role, username: str) -> DemoCredential:

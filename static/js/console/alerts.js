@@ -1,26 +1,12 @@
 // Live alerts from /ws/alerts/: a reconnecting socket that resumes after the last alert seen,
 // the open-alert bookkeeping (exact, by id, so replays and decisions never double count) and
 // the panel's list items. Items are built with textContent only: alert text is never HTML.
+// Times arrive formatted by the server (occurred_at_display): nothing here formats a time.
 
 import { ReconnectingSocket } from "./socket.js";
+import { timestampNodes } from "./times.js";
 
-export function localTime(iso) {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return "";
-  return date.toLocaleTimeString([], {
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-    hourCycle: "h23",
-  });
-}
-
-export function localDateTime(iso) {
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? "" : date.toLocaleString();
-}
-
-const STATUS_LABELS = {
+export const STATUS_LABELS = {
   open: "Open",
   acknowledged: "Acknowledged",
   confirmed: "Confirmed",
@@ -64,8 +50,8 @@ export class OpenAlerts {
 }
 
 export class AlertStream {
-  // handlers: alert(alert, {replayed}), updated(alert), cameraStatus(camera), resumed(count),
-  // accessChanged(cameraIds) with the cameras the user may see now,
+  // handlers: alert(alert, {replayed}), updated(alert), escalated(alert), cameraStatus(camera),
+  // resumed(count), accessChanged(cameraIds) with the cameras the user may see now,
   // connection(state) with state in connecting | live | reconnecting | signed-out.
   constructor({ lastId, cameraIds, handlers }) {
     this.lastId = Number(lastId) || 0;
@@ -125,6 +111,9 @@ export class AlertStream {
       case "alert.updated":
         this.handlers.updated(message.alert);
         break;
+      case "alert.escalated":
+        this.handlers.escalated?.(message.alert);
+        break;
       case "camera.status":
         this.handlers.cameraStatus(message.camera);
         break;
@@ -154,10 +143,10 @@ export function alertItem(alert, detailUrlPattern) {
   const link = document.createElement(detailUrlPattern ? "a" : "div");
   link.className = "alert-link";
   if (detailUrlPattern) link.href = detailUrlPattern.replace("{id}", String(alert.id));
-  if (alert.snapshot_url) {
+  if (alert.thumbnail_url) {
     const img = document.createElement("img");
     img.className = "alert-thumb";
-    img.src = alert.snapshot_url;
+    img.src = alert.thumbnail_url;
     img.alt = "Anonymised snapshot";
     img.width = 96;
     img.height = 54;
@@ -170,19 +159,19 @@ export function alertItem(alert, detailUrlPattern) {
   const text = span("alert-text", "");
   text.append(span("alert-title", alert.rule ? alert.rule.name : alert.kind_label));
   const meta = span("alert-meta", "");
-  const time = document.createElement("time");
-  time.className = "alert-time";
-  time.dateTime = alert.occurred_at;
-  time.title = localDateTime(alert.occurred_at);
-  time.textContent = localTime(alert.occurred_at);
+  const time = span("alert-time", "");
+  time.append(
+    ...timestampNodes(
+      { iso: alert.occurred_at, text: alert.occurred_at_display, title: alert.occurred_at_title },
+      { relative: true },
+    ),
+  );
   meta.append(
     span("alert-camera", alert.camera.name),
     " · ",
-    time,
-    " · ",
     span("alert-confidence", `${Math.round((alert.confidence || 0) * 100)}%`),
   );
-  text.append(meta, span("alert-kind muted", alert.kind_label));
+  text.append(meta, time, span("alert-kind muted", alert.kind_label));
   link.append(text, span(`badge alert-status status-${alert.status}`, STATUS_LABELS[alert.status] || alert.status));
   item.append(link);
   return item;

@@ -9,9 +9,11 @@ export class Toasts {
     this.container = container;
   }
 
-  show({ title, text, href = "", alertId = null }) {
+  // variant: "" or "escalation" (styled apart); note: a person's words, shown quoted.
+  show({ title, text, href = "", alertId = null, note = "", variant = "", durationMs = TOAST_MS }) {
     const toast = document.createElement("div");
-    toast.className = "toast";
+    toast.className = variant ? `toast toast-${variant}` : "toast";
+    if (variant) toast.dataset.variant = variant;
     if (alertId !== null) toast.dataset.alertId = String(alertId);
     const heading = document.createElement("strong");
     heading.className = "toast-title";
@@ -26,15 +28,22 @@ export class Toasts {
     close.setAttribute("aria-label", "Dismiss notification");
     close.textContent = "×";
     close.addEventListener("click", () => toast.remove());
-    toast.append(heading, " ", body, close);
+    toast.append(heading, " ", body);
+    if (note) {
+      const quoted = document.createElement("span");
+      quoted.className = "toast-note";
+      quoted.textContent = `“${note}”`;
+      toast.append(quoted);
+    }
+    toast.append(close);
     this.container.prepend(toast);
     while (this.container.children.length > MAX_TOASTS) this.container.lastElementChild.remove();
     // Hovering or focusing a toast keeps it; it leaves a moment after the pointer does.
-    let timer = setTimeout(() => toast.remove(), TOAST_MS);
+    let timer = setTimeout(() => toast.remove(), durationMs);
     const hold = () => clearTimeout(timer);
     const release = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => toast.remove(), TOAST_MS / 2);
+      timer = setTimeout(() => toast.remove(), durationMs / 2);
     };
     toast.addEventListener("mouseenter", hold);
     toast.addEventListener("focusin", hold);

@@ -1,9 +1,11 @@
 // The live wall: tiles per page (1, 4, 9, 16; remembered per user), paging, one live feed per
 // visible tile, the large view, and the live alert panel with toasts, sound and counts.
 
-import { AlertStream, OpenAlerts, alertItem, localDateTime, localTime, setItemStatus } from "./alerts.js";
+import { AlertStream, OpenAlerts, alertItem, setItemStatus } from "./alerts.js";
+import { EscalationInbox } from "./escalations.js";
 import { LiveFeed } from "./feed.js";
 import { Toasts, Tone } from "./notify.js";
+import { keepRelativeTimesFresh } from "./times.js";
 
 document.documentElement.classList.add("js");
 
@@ -219,6 +221,7 @@ const toasts = new Toasts(document.getElementById("toasts"));
 const tone = new Tone();
 const tileByCamera = new Map(tiles.map((tile) => [Number(tile.dataset.cameraId), tile]));
 const soundButton = document.getElementById("sound-toggle");
+const inbox = new EscalationInbox({ toasts, tone });
 
 function renderSound() {
   soundButton.setAttribute("aria-pressed", String(tone.enabled));
@@ -281,7 +284,7 @@ function upsert(alert) {
 
 function describe(alert) {
   const what = alert.rule ? `${alert.rule.name} (${alert.kind_label})` : alert.kind_label;
-  return `${what} · ${alert.camera.name} · ${localTime(alert.occurred_at)}`;
+  return `${what} · ${alert.camera.name} · ${alert.occurred_at_display}`;
 }
 
 // The user's access changed (a site or camera taken away, a new role): drop the tiles, feeds
@@ -321,6 +324,10 @@ const stream = new AlertStream({
     },
     updated(alert) {
       upsert(alert);
+      inbox.updated(alert);
+    },
+    escalated(alert) {
+      inbox.escalated(alert);
     },
     resumed(count) {
       if (count > 0 && stream.connectedBefore) {
@@ -350,15 +357,12 @@ const stream = new AlertStream({
   },
 });
 for (const item of panelList.querySelectorAll(".alert-item")) stream.seen.add(Number(item.dataset.alertId));
-for (const time of document.querySelectorAll(".alert-item time.alert-time")) {
-  time.textContent = localTime(time.dateTime) || time.textContent;
-  time.title = localDateTime(time.dateTime);
-}
 
 // For browser tests and the curious: the wall's parts, e.g. to drop a socket on purpose.
-window.veilWall = { feeds, stream, openAlerts, toasts };
+window.veilWall = { feeds, stream, openAlerts, toasts, inbox };
 
 render();
 for (const tile of tiles) renderTile(tile, feeds.get(Number(tile.dataset.cameraId)) || null);
 renderCounts(null);
+keepRelativeTimesFresh(panelList);
 stream.start();
