@@ -1,37 +1,46 @@
-"""Navigation that fits the user's role: each role sees only the pages it may open."""
+"""Navigation derived from what the user may do: each menu item names the permission that opens
+its page, so a role's menu follows its permissions (``accounts.roles``) and nothing here knows a
+role's name."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.urls import NoReverseMatch, reverse
 
-from accounts.roles import Role
+from vms.permissions import Perm, has_permission
 
 WALL, ALERTS, REVIEW = "analytics:wall", "analytics:alert-list", "analytics:review"
 CAMERAS, SITES = "cameras:camera-list", "cameras:site-list"
 USERS, AUDIT, API = "accounts:user-list", "compliance:access-event-list", "api-docs"
 
-LABELS = {
-    WALL: "Live wall",
-    ALERTS: "Alerts",
-    REVIEW: "Review",
-    CAMERAS: "Cameras",
-    SITES: "Sites",
-    USERS: "Users",
-    AUDIT: "Audit trail",
-    API: "API",
-}
 
-# What each role works with, in the order it works with it. Admins reach the zone editor
-# from a camera's page; DPOs watch no live video but see alerts and their outcomes.
-ROLE_NAVIGATION: dict[Role, list[str]] = {
-    Role.GUARD: [WALL, ALERTS, CAMERAS],
-    Role.SUPERVISOR: [WALL, ALERTS, REVIEW, CAMERAS, SITES],
-    Role.DPO: [CAMERAS, SITES, ALERTS, AUDIT, API],
-    Role.ADMIN: [WALL, CAMERAS, SITES, USERS, AUDIT, API],
-}
+@dataclass(frozen=True)
+class MenuItem:
+    url_name: str
+    label: str
+    #: The permissions that open the page, any one of them; empty: every logged-in user (the
+    #: page shows what the user's scope holds).
+    opened_by: tuple[str, ...] = ()
 
-# Roles whose day is the wall: they land on it after log-in and see the open-alert count.
-WATCH_ROLES = (Role.GUARD, Role.SUPERVISOR)
+    def opens_for(self, user) -> bool:
+        return not self.opened_by or any(has_permission(user, p) for p in self.opened_by)
+
+
+# In the order people work with them. Model-level permissions (no object) are the roles that
+# oversee or configure the whole estate; guards and supervisors reach their sites' pages from
+# their cameras. Admins reach the zone editor from a camera's page.
+MENU: tuple[MenuItem, ...] = (
+    MenuItem(WALL, "Live wall", (Perm.VIEW_LIVE_VIDEO,)),
+    MenuItem(ALERTS, "Alerts", (Perm.TRIAGE_ALERT, "analytics.view_alert")),
+    MenuItem(REVIEW, "Review", (Perm.TUNE_RULE, "analytics.view_alert")),
+    MenuItem(CAMERAS, "Cameras"),
+    MenuItem(SITES, "Sites", ("cameras.view_site",)),
+    MenuItem(USERS, "Users", ("accounts.change_user",)),
+    MenuItem(AUDIT, "Audit trail", ("compliance.view_accessevent",)),
+    # The API serves integrations over the whole estate.
+    MenuItem(API, "API", ("cameras.view_camera",)),
+)
 
 
 def _url_exists(url_name: str) -> bool:
@@ -43,47 +52,39 @@ def _url_exists(url_name: str) -> bool:
     return True
 
 
-def navigation_items(user) -> list[str]:
-    """URL names of the user's navigation, for pages that exist in this build."""
+def navigation_items(user) -> list[MenuItem]:
+    """The menu items ``user``'s permissions open, for pages that exist in this build."""
     if user is None or not user.is_authenticated:
         return []
-    role = user.role
-    if role is None and user.is_superuser:
-        role = Role.ADMIN
-    return [name for name in ROLE_NAVIGATION.get(role, [CAMERAS]) if _url_exists(name)]
+    return [item for item in MENU if item.opens_for(user) and _url_exists(item.url_name)]
 
 
 def landing_url_name(user) -> str:
-    """Where log-in leads: the live wall for guards and supervisors, cameras otherwise."""
-    if user.is_authenticated and user.role in WATCH_ROLES and _url_exists(WALL):
-        return WALL
-    return CAMERAS
+    """Where log-in leads: the live wall for those who watch and triage (guards, supervisors),
+    the cameras for everyone else (DPO, Admin)."""
+    watches = has_permission(user, Perm.VIEW_LIVE_VIDEO) and has_permission(user, Perm.TRIAGE_ALERT)
+    return WALL if watches and _url_exists(WALL) else CAMERAS
 
 
 def navigation(request) -> dict:
     """``nav_items``: dicts of ``url_name``, ``label`` and ``active`` (the current section);
-    ``header_alerts``: the open-alert count and link, for guards and supervisors."""
+    ``user_role``: the role's label for the header."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "user_role": None, "header_alerts": None}
+        return {"nav_items": [], "user_role": None}
     match = getattr(request, "resolver_match", None)
     current = _section(match.view_name if match else "")
     return {
         "nav_items": [
-            {"url_name": name, "label": LABELS[name], "active": _section(name) == current}
-            for name in navigation_items(user)
+            {
+                "url_name": item.url_name,
+                "label": item.label,
+                "active": _section(item.url_name) == current,
+            }
+            for item in navigation_items(user)
         ],
         "user_role": user.role,
-        "header_alerts": _header_alerts(user),
     }
-
-
-def _header_alerts(user) -> dict | None:
-    if user.role not in WATCH_ROLES or not _url_exists(WALL):
-        return None
-    from analytics import selectors  # analytics imports accounts; keep this import lazy
-
-    return {"count": selectors.open_alert_count(user=user), "url": reverse(WALL)}
 
 
 def _section(view_name: str) -> str:

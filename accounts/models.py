@@ -37,7 +37,3 @@ class User(AbstractUser):
             if role.value in names:
                 return role
         return None
-
-    def has_role(self, *roles: Role) -> bool:
-        current = self.role
-        return current is not None and current in roles

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
@@ -20,14 +20,15 @@ from guardian.shortcuts import assign_perm, remove_perm
 from accounts.roles import ROLE_ORDER, SITE_ASSIGNMENT_PERMISSIONS, Role
 from compliance.models import AccessKind
 from compliance.services import access_event_record
+from vms.permissions import require_model_permission
 from vms.realtime import send_to_user_on_commit
 
 User = get_user_model()
 
 
-def _require(actor, perm: str) -> None:
-    if actor is None or not actor.is_active or not actor.has_perm(perm):
-        raise PermissionDenied("You may not manage users.")
+# Managing users and their access is a model-level right (Admin): there is no "manage this
+# one user" permission.
+REFUSED = "You may not manage users."
 
 
 def _set_role(user, role: Role | None) -> None:
@@ -78,7 +79,7 @@ def user_create(
     request=None,
 ):
     """Create a user with one role. The password must pass Django's validators."""
-    _require(actor, "accounts.add_user")
+    require_model_permission(actor, User, "add", REFUSED)
     user = User(username=username, email=email, first_name=first_name, last_name=last_name)
     validate_password(password, user)
     user.set_password(password)
@@ -108,7 +109,7 @@ def user_update(
     request=None,
 ):
     """Change a user's details, role or active flag. Nobody deactivates themself."""
-    _require(actor, "accounts.change_user")
+    require_model_permission(actor, User, "change", REFUSED)
     user = User.objects.select_for_update().get(pk=user.pk)
     for name, value in (("email", email), ("first_name", first_name), ("last_name", last_name)):
         if value is not None:
@@ -151,7 +152,7 @@ def user_deactivate(*, actor, user, request=None):
 @transaction.atomic
 def user_set_password(*, actor, user, password: str, request=None):
     """Set a new password for a user (admin reset); validated like any password."""
-    _require(actor, "accounts.change_user")
+    require_model_permission(actor, User, "change", REFUSED)
     validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
@@ -175,7 +176,7 @@ def _assignment_perms(user) -> list[str]:
 @transaction.atomic
 def site_assign_user(*, actor, site, user, request=None) -> None:
     """Let a guard or supervisor see a site and all its cameras."""
-    _require(actor, "accounts.change_user")
+    require_model_permission(actor, User, "change", REFUSED)
     for perm in _assignment_perms(user):
         assign_perm(perm, user, site)
     _access_change_record(
@@ -192,7 +193,7 @@ def site_assign_user(*, actor, site, user, request=None) -> None:
 @transaction.atomic
 def site_unassign_user(*, actor, site, user, request=None) -> None:
     """Take a site (and its cameras) away from a user."""
-    _require(actor, "accounts.change_user")
+    require_model_permission(actor, User, "change", REFUSED)
     for perm in set(_assignment_perms(user)) | {"cameras.view_site"}:
         remove_perm(perm, user, site)
     _access_change_record(
@@ -209,7 +210,7 @@ def site_unassign_user(*, actor, site, user, request=None) -> None:
 @transaction.atomic
 def camera_grant_user(*, actor, camera, user, request=None) -> None:
     """Let a user see one camera, without the rest of its site."""
-    _require(actor, "accounts.change_user")
+    require_model_permission(actor, User, "change", REFUSED)
     assign_perm("cameras.view_camera", user, camera)
     _access_change_record(
         actor=actor,
@@ -225,7 +226,7 @@ def camera_grant_user(*, actor, camera, user, request=None) -> None:
 @transaction.atomic
 def camera_revoke_user(*, actor, camera, user, request=None) -> None:
     """Take one directly granted camera away from a user."""
-    _require(actor, "accounts.change_user")
+    require_model_permission(actor, User, "change", REFUSED)
     remove_perm("cameras.view_camera", user, camera)
     _access_change_record(
         actor=actor,

@@ -1,4 +1,4 @@
-"""Log-in, log-out and the Admin's user pages.
+"""Log-in, log-out, the landing page and the Admin's user pages.
 
 User pages need ``accounts.change_user`` (the Admin role); anyone else gets the same 404 as a
 page that does not exist. Every change goes through :mod:`accounts.services`.
@@ -6,18 +6,16 @@ page that does not exist. Every change goes through :mod:`accounts.services`.
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
+from accounts.context_processors import landing_url_name
 from accounts.forms import (
     CameraGrantForm,
     LoginForm,
@@ -28,6 +26,8 @@ from accounts.forms import (
     UserUpdateForm,
 )
 from cameras import selectors as camera_selectors
+from vms.forms import apply_service_errors
+from vms.permissions import has_permission, permission_required
 
 USERS_PER_PAGE = 50
 
@@ -42,27 +42,14 @@ class LogoutView(auth_views.LogoutView):
     """POST only (Django's own rule): a link or an image cannot log anyone out."""
 
 
-def user_admin_required(view):
-    """Admins only; everyone else sees the 404 of a page that is not there."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.has_perm("accounts.change_user"):
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
+@login_required
+def home(request):
+    """The landing page after log-in: the live wall for those who watch and triage."""
+    return redirect(landing_url_name(request.user))
 
 
-def _form_errors_from(form, error: ValidationError | PermissionDenied) -> None:
-    if isinstance(error, PermissionDenied):
-        form.add_error(None, str(error) or "You may not do that.")
-    elif hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+# Admins only; everyone else sees the 404 of a page that is not there.
+user_admin_required = permission_required("accounts.change_user")
 
 
 @user_admin_required
@@ -73,7 +60,7 @@ def user_list(request):
     return render(request, "accounts/user_list.html", {"search": search, "page": page})
 
 
-@user_admin_required
+@permission_required("accounts.add_user")
 def user_create(request):
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -90,7 +77,7 @@ def user_create(request):
                 request=request,
             )
         except (ValidationError, PermissionDenied) as error:
-            _form_errors_from(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Created {user.get_username()}.")
             return redirect("accounts:user-edit", pk=user.pk)
@@ -114,7 +101,7 @@ def user_edit(request, pk):
                 actor=request.user, user=user, request=request, **form.cleaned_data
             )
         except (ValidationError, PermissionDenied) as error:
-            _form_errors_from(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Saved {user.get_username()}.")
             return redirect("accounts:user-edit", pk=user.pk)
@@ -150,7 +137,7 @@ def user_password(request, pk):
                 request=request,
             )
         except (ValidationError, PermissionDenied) as error:
-            _form_errors_from(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Set a new password for {user.get_username()}.")
             return redirect("accounts:user-edit", pk=user.pk)
@@ -204,6 +191,8 @@ def user_access(request, pk):
         "accounts/user_access.html",
         {
             "subject": user,
+            # Model-level view (DPO, Admin): every camera, whatever is assigned.
+            "sees_every_camera": has_permission(user, "cameras.view_camera"),
             "sites_form": sites_form,
             "grant_form": grant_form,
             "granted": granted,

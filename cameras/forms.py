@@ -32,6 +32,9 @@ class CameraForm(forms.ModelForm):
     Credentials are never sent back to the browser: the username and password inputs start
     blank and blank means "keep what is stored". Credentials typed into the URL
     (``rtsp://user:pass@host/...``) are split off by the service.
+
+    ``with_source=False`` (a user without ``Perm.VIEW_CAMERA_SOURCE``) leaves the stream URL
+    and its credentials out of the form altogether: neither shown nor changed.
     """
 
     source_username = forms.CharField(
@@ -86,16 +89,20 @@ class CameraForm(forms.ModelForm):
         "enabled",
     ]
 
-    def __init__(self, *args, sites, **kwargs):
+    def __init__(self, *args, sites, with_source: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites
+        if not with_source:
+            for name in ("source_url", "source_username", "source_password"):
+                del self.fields[name]
         editing = self.instance.pk is not None
         if editing and self.instance.has_credentials:
             hint = "Credentials are stored. Leave blank to keep them."
         else:
             hint = "Optional. Leave blank if the stream needs none."
-        self.fields["source_username"].help_text = hint
-        self.fields["source_password"].help_text = hint
+        for name in ("source_username", "source_password"):
+            if name in self.fields:
+                self.fields[name].help_text = hint
         self.fields["purpose"].help_text = (
             "Say specifically what the camera watches and why; vague text such as "
             "'for safety' is refused."

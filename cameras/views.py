@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -20,23 +19,10 @@ from cameras import selectors
 from cameras.filters import CameraFilterSet, SiteFilterSet
 from cameras.forms import CameraForm, SiteForm
 from cameras.services import registry
+from vms.forms import apply_service_errors
+from vms.permissions import Perm, has_permission, permission_required
 
 PER_PAGE = 50
-
-
-def _require_perm_or_404(user, perm: str) -> None:
-    if not user.has_perm(perm):
-        raise Http404("No such page.")
-
-
-def _apply_service_errors(form, error: ValidationError | PermissionDenied) -> None:
-    if isinstance(error, PermissionDenied):
-        form.add_error(None, str(error) or "You may not do that.")
-    elif hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- Cameras ---------------------------------------------------------------------------------
@@ -54,7 +40,7 @@ def camera_list(request):
         {
             "filter": filterset,
             "page": page,
-            "can_add": request.user.has_perm("cameras.add_camera"),
+            "can_add": has_permission(request.user, "cameras.add_camera"),
         },
     )
 
@@ -68,22 +54,32 @@ def camera_detail(request, pk):
     return render(
         request,
         "cameras/camera_detail.html",
-        {"camera": camera, "can_change": can_change, "site_visible": site_visible},
+        {
+            "camera": camera,
+            "can_change": can_change,
+            "site_visible": site_visible,
+            # The source is the un-anonymised stream: only its holders see even the redacted URL.
+            "can_view_source": has_permission(request.user, Perm.VIEW_CAMERA_SOURCE),
+        },
     )
 
 
-@login_required
+@permission_required("cameras.add_camera")
 def camera_create(request):
-    _require_perm_or_404(request.user, "cameras.add_camera")
     sites = selectors.site_list(user=request.user)
-    form = CameraForm(request.POST or None, sites=sites, initial={"site": request.GET.get("site")})
+    form = CameraForm(
+        request.POST or None,
+        sites=sites,
+        initial={"site": request.GET.get("site")},
+        with_source=has_permission(request.user, Perm.VIEW_CAMERA_SOURCE),
+    )
     if request.method == "POST" and form.is_valid():
         fields = form.service_fields()
         site = fields.pop("site")
         try:
             camera = registry.camera_register(actor=request.user, site=site, **fields)
         except (ValidationError, PermissionDenied) as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Registered {camera.name}.")
             return redirect(camera)
@@ -94,7 +90,10 @@ def camera_create(request):
 def camera_edit(request, pk):
     camera = selectors.camera_get(user=request.user, pk=pk, action="change")
     form = CameraForm(
-        request.POST or None, instance=camera, sites=selectors.site_list(user=request.user)
+        request.POST or None,
+        instance=camera,
+        sites=selectors.site_list(user=request.user),
+        with_source=has_permission(request.user, Perm.VIEW_CAMERA_SOURCE),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -102,7 +101,7 @@ def camera_edit(request, pk):
                 actor=request.user, camera=camera, **form.service_fields()
             )
         except (ValidationError, PermissionDenied) as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Saved {camera.name}.")
             return redirect(camera)
@@ -147,7 +146,11 @@ def site_list(request):
     return render(
         request,
         "cameras/site_list.html",
-        {"filter": filterset, "page": page, "can_add": request.user.has_perm("cameras.add_site")},
+        {
+            "filter": filterset,
+            "page": page,
+            "can_add": has_permission(request.user, "cameras.add_site"),
+        },
     )
 
 
@@ -163,20 +166,19 @@ def site_detail(request, pk):
             "site": site,
             "cameras": cameras,
             "can_change": can_change,
-            "can_add_camera": request.user.has_perm("cameras.add_camera"),
+            "can_add_camera": has_permission(request.user, "cameras.add_camera"),
         },
     )
 
 
-@login_required
+@permission_required("cameras.add_site")
 def site_create(request):
-    _require_perm_or_404(request.user, "cameras.add_site")
     form = SiteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             site = registry.site_create(actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Created {site.name}.")
             return redirect(site)
@@ -191,7 +193,7 @@ def site_edit(request, pk):
         try:
             site = registry.site_update(actor=request.user, site=site, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Saved {site.name}.")
             return redirect(site)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from auditlog.models import LogEntry
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from compliance import selectors
 from compliance.models import AccessKind
+from vms.permissions import permission_required
 
 PER_PAGE = 50
 
@@ -59,23 +58,8 @@ class ChangeLogFilterForm(_PeriodForm):
         self.fields["content_type"].label_from_instance = lambda ct: ct.name.capitalize()
 
 
-def _audit_page(perm: str):
-    def decorator(view):
-        @require_safe
-        @login_required
-        def wrapped(request, *args, **kwargs):
-            if not request.user.has_perm(perm):
-                raise Http404("No such page.")
-            return view(request, *args, **kwargs)
-
-        wrapped.__name__ = view.__name__
-        wrapped.__doc__ = view.__doc__
-        return wrapped
-
-    return decorator
-
-
-@_audit_page("compliance.view_accessevent")
+@require_safe
+@permission_required("compliance.view_accessevent")
 def access_event_list(request):
     """Who logged in, viewed, granted or changed what, and from where."""
     form = AccessEventFilterForm(request.GET or None)
@@ -84,7 +68,8 @@ def access_event_list(request):
     return render(request, "compliance/access_event_list.html", {"form": form, "page": page})
 
 
-@_audit_page("auditlog.view_logentry")
+@require_safe
+@permission_required("auditlog.view_logentry")
 def change_log_list(request):
     """Every recorded model change, with its actor and the fields it changed."""
     form = ChangeLogFilterForm(request.GET or None)

@@ -344,6 +344,89 @@ class ReadOnlyTests(APITestBase):
         assert self.model._default_manager.count() == count
 
 
+class CapabilityTests(APITestBase):
+    """An endpoint that needs a capability (the view's ``required_permissions``) on top of the
+    object being in scope: every role is tried with the object in its scope, and only
+    ``capability_holders`` get through; lacking the capability is a 404 identical to a missing
+    id's (``capability_hidden``) or a 403. The capability opens the endpoint for whoever holds
+    it, by role or given directly, and never outside the user's scope.
+
+    A test class sets ``capability``, ``capability_holders`` and ``capability_url``; a command
+    that changes state makes a fresh object for every call.
+    """
+
+    capability: ClassVar[str]
+    #: The roles that hold it: the product's policy, stated here rather than read from roles.
+    capability_holders: ClassVar[set[Role]]
+    capability_method: ClassVar[str] = "get"
+    capability_hidden: ClassVar[bool] = True
+    capability_ok_status: ClassVar[int] = 200
+
+    def capability_url(self, pk) -> str:
+        raise NotImplementedError
+
+    def capability_data(self, obj) -> dict | None:
+        return None
+
+    def _capability_call(self, client, obj, pk=None):
+        call = getattr(client, self.capability_method)
+        data = self.capability_data(obj)
+        kwargs = {"format": "json"} if data is not None else {}
+        return call(self.capability_url(obj.pk if pk is None else pk), data, **kwargs)
+
+    def assert_refused(self, client, obj) -> None:
+        response = self._capability_call(client, obj)
+        if self.capability_hidden:
+            missing = self._capability_call(client, obj, pk=self.missing_pk())
+            assert response.status_code == 404, response.content
+            assert response.json() == missing.json()
+        else:
+            assert response.status_code == 403, response.content
+
+    def test_capability_anonymous_is_refused(self):
+        obj = self.make_object()
+        response = self._capability_call(self.anonymous, obj)
+        assert response.status_code == 403
+        self.assert_no_data(response, obj)
+
+    def test_capability_follows_the_role_policy(self):
+        for role in Role:
+            obj = self.make_object()
+            client, user = self.client_for(role)
+            self.grant(user, obj)
+            if role in self.capability_holders:
+                response = self._capability_call(client, obj)
+                assert response.status_code == self.capability_ok_status, (role, response.content)
+            else:
+                self.assert_refused(client, obj)
+
+    def _holder_without_role(self):
+        """A user with no role, given only the capability itself."""
+        from django.contrib.auth.models import Permission
+
+        client, user = self.client_for("")
+        app_label, codename = self.capability.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+        return client, user
+
+    def test_capability_given_directly_opens_it(self):
+        obj = self.make_object()
+        client, user = self._holder_without_role()
+        self.grant(user, obj)
+        response = self._capability_call(client, obj)
+        assert response.status_code == self.capability_ok_status, response.content
+
+    def test_capability_does_not_widen_the_scope(self):
+        obj = self.make_object()
+        client, _ = self._holder_without_role()
+        response = self._capability_call(client, obj)
+        missing = self._capability_call(client, obj, pk=self.missing_pk())
+        assert response.status_code == 404, response.content
+        assert response.json() == missing.json()
+
+
 def response_text(response) -> str:
     """A response body as text, for leak checks that must not depend on its structure."""
     try:

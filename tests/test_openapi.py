@@ -35,6 +35,7 @@ def test_schema_has_the_camera_site_user_and_audit_paths(schema):
         "/api/v1/cameras/",
         "/api/v1/cameras/{id}/",
         "/api/v1/cameras/{id}/disable/",
+        "/api/v1/cameras/{id}/source/",
         "/api/v1/users/",
         "/api/v1/users/{id}/sites/",
         "/api/v1/users/{id}/sites/{site_id}/",
@@ -62,14 +63,70 @@ def test_schema_has_the_zone_rule_and_privacy_mask_resources(schema):
     assert components["ZoneKindEnum"]["enum"] == ["area", "line"]
 
 
-def test_camera_schema_keeps_credentials_write_only(schema):
+def test_camera_schema_keeps_the_source_write_only(schema):
     components = schema["components"]["schemas"]
     read = components["Camera"]["properties"]
     write = components["CameraRequest"]["properties"]
-    assert "source_password" not in read and "source_username" not in read
+    for secret in ("source_url", "source_password", "source_username", "has_credentials"):
+        assert secret not in read
     assert {"source_password", "source_username", "source_url"} <= set(write)
-    for measured in ("status", "last_seen_at", "width", "codec", "has_credentials"):
+    for measured in ("status", "last_seen_at", "width", "codec"):
         assert measured in read and measured not in write
+    # The redacted source is a resource of its own, for admins.
+    assert "/api/v1/cameras/{id}/source/" in schema["paths"]
+    assert set(components["CameraSource"]["properties"]) == {"id", "source_url", "has_credentials"}
+
+
+def _responses_components(schema, *, skip_path: str) -> set[str]:
+    """Names of the components any response outside ``skip_path`` refers to, transitively."""
+    components = schema["components"]["schemas"]
+    seen: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[1]
+                if name not in seen:
+                    seen.add(name)
+                    walk(components[name])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for path, operations in schema["paths"].items():
+        if path != skip_path:
+            for operation in operations.values():
+                if isinstance(operation, dict):
+                    walk(operation.get("responses", {}))
+    return seen
+
+
+def _examples(node) -> list:
+    if isinstance(node, dict):
+        found = [v for k, v in node.items() if k in ("example", "examples", "default")]
+        return found + [e for v in node.values() for e in _examples(v)]
+    if isinstance(node, list):
+        return [e for v in node for e in _examples(v)]
+    return []
+
+
+def _stream_urls(example) -> list[str]:
+    """URLs in an example other than the API's own (pagination links)."""
+    origins = re.findall(r"[a-z][a-z0-9+.-]*://[^/\s'\"]*", str(example))
+    return [o for o in origins if o not in ("http://api.example.org", "https://api.example.org")]
+
+
+def test_no_response_but_the_admins_source_carries_a_source_url(schema):
+    """Only ``/cameras/{id}/source/`` (admins; a 404 for everyone else) describes a source URL
+    in a response; no example anywhere shows one."""
+    components = schema["components"]["schemas"]
+    for name in _responses_components(schema, skip_path="/api/v1/cameras/{id}/source/"):
+        assert "source_url" not in components[name].get("properties", {}), name
+    for example in _examples(schema):
+        assert not _stream_urls(example) and "source_url" not in str(example), example
 
 
 @pytest.mark.django_db
@@ -86,3 +143,14 @@ def test_docs_render_for_a_logged_in_user_without_external_assets():
     assert "cdn" not in html.lower()
     schema = client.get(reverse("api-schema"))
     assert schema.status_code == 200 and b"/api/v1/cameras/" in schema.content
+
+
+@pytest.mark.django_db
+def test_the_schema_a_guard_reads_has_no_source_url_example():
+    client = APIClient()
+    client.force_login(UserFactory(role=Role.GUARD))
+    served = yaml.safe_load(client.get(reverse("api-schema")).content)
+    examples = _examples(served)
+    assert examples  # the check below has something to look at
+    for example in examples:
+        assert not _stream_urls(example), example

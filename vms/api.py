@@ -18,6 +18,12 @@ DELETE                 ``delete``
 POST to a collection   ``add`` — a *model-level* permission (there is no object yet)
 POST to a command      the command's ``restrict_action`` (``change`` unless it says)
 =====================  ==========================================================
+
+Capabilities (what a role may *do*: decide on an alert, read a camera's source URL) are declared
+on the view as ``required_permissions`` and checked by :class:`RequiresPermission` before any
+handler runs, through the gate's :func:`~vms.permissions.has_permission`. A view whose very
+existence is nobody else's business (``permission_hidden = True``, the default) answers the
+same 404 as a missing object; otherwise lacking the capability is a 403.
 """
 
 from __future__ import annotations
@@ -30,11 +36,24 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, generics, mixins, parsers, serializers, status, viewsets
+from rest_framework import (
+    exceptions,
+    generics,
+    mixins,
+    parsers,
+    permissions,
+    serializers,
+    status,
+    viewsets,
+)
 from rest_framework.settings import api_settings
 
 from vms.geometry import MAX_POINTS
-from vms.permissions import RestrictedQuerySet, permission_name
+from vms.permissions import (
+    RestrictedQuerySet,
+    has_permission,
+    require_model_permission,
+)
 
 ACTION_FOR_METHOD = {
     "GET": "view",
@@ -166,13 +185,42 @@ def as_restricted(queryset) -> RestrictedQuerySet:
     return clone
 
 
+class RequiresPermission(permissions.BasePermission):
+    """Every capability named in the view's ``required_permissions`` (the API's
+    :func:`~vms.permissions.permission_required`).
+
+    Lacking one is a 404 with the view's "not found" body when the view sets
+    ``permission_hidden`` (the default: a guard learns nothing about an endpoint that is not
+    theirs), a 403 otherwise. Anonymous requests are left to the authentication classes (403).
+    """
+
+    message = "You may not do that."
+
+    def has_permission(self, request, view) -> bool:
+        required = getattr(view, "required_permissions", ())
+        if not required or not request.user.is_authenticated:
+            return True  # nothing to check, or IsAuthenticated refuses first
+        if all(has_permission(request.user, perm) for perm in required):
+            return True
+        if getattr(view, "permission_hidden", True):
+            not_found = getattr(view, "not_found", None)
+            raise not_found() if not_found else exceptions.NotFound()
+        return False
+
+
 class RestrictedViewMixin:
     """Narrow ``self.queryset`` through the gate before any handler runs.
 
     Subclasses set ``queryset`` to the unrestricted base (with its ``select_related``); the
-    handlers see only what ``restrict(user, action)`` leaves.
+    handlers see only what ``restrict(user, action)`` leaves. Capabilities the view needs
+    beyond that are ``required_permissions`` (see :class:`RequiresPermission`).
     """
 
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, RequiresPermission]
+    #: Capabilities (``Perm`` names) every request to this view needs.
+    required_permissions: tuple[str, ...] = ()
+    #: Lacking one of them: 404 like a missing object (True) or 403 (False).
+    permission_hidden: bool = True
     #: For command views: the gate action a POST needs. ``None``: decided by the method.
     restrict_action: str | None = None
 
@@ -198,11 +246,7 @@ class RestrictedViewMixin:
         if self.gate == "add":
             # Nothing to restrict yet: creating is a model-level right. The service checks
             # it again inside its transaction.
-            model = self.queryset.model
-            if not request.user.has_perm(permission_name(model, "add")):
-                raise exceptions.PermissionDenied(
-                    f"You may not add {model._meta.verbose_name_plural}."
-                )
+            require_model_permission(request.user, self.queryset.model, "add")
             self.queryset = self.base_queryset.restrict(request.user, "view")
         else:
             self.queryset = self.base_queryset.restrict(request.user, self.gate)
@@ -231,7 +275,7 @@ class RestrictedViewMixin:
 
     def not_found(self) -> exceptions.NotFound:
         """The one 404 body for hidden and missing objects alike."""
-        name = self.base_queryset.model._meta.verbose_name
+        name = self.queryset.model._meta.verbose_name
         return exceptions.NotFound(f"No {name} matches the given query.")
 
     def handle_exception(self, exc):

@@ -17,9 +17,10 @@ A hidden object and a missing one must look the same: use :func:`get_restricted_
 
 Capabilities — what a role may *do*, beyond which rows it may see — are named permissions
 (:class:`Perm`), held by roles (``accounts.roles``, the one place roles are defined) and checked
-only through :func:`has_permission` / :func:`require_permission` (services),
-:func:`permission_required` (HTML views) and ``vms.api.RequiresPermission`` (the API). Nothing
-tests a group's name.
+only through :func:`has_permission` / :func:`require_permission` /
+:func:`require_model_permission` (services), :func:`permission_required` (HTML views) and
+``vms.api.RequiresPermission`` (the API: a view's ``required_permissions``). Nothing tests a
+group's name.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
+from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
@@ -65,27 +67,80 @@ def require_permission(user, perm: str, message: str = "You may not do that.") -
         raise PermissionDenied(message)
 
 
-def permission_required(*perms: str, hidden: bool = True):
-    """View decorator: log-in required, then every one of ``perms``.
+def users_with_permission(perm: str):
+    """Active users who hold capability ``perm`` as granted — through a role or given to
+    them directly — for choosing whom to notify or escalate to.
+
+    Superusers' implicit "every permission" does not count here: holding a capability as a
+    job is what makes someone a recipient.
+    """
+    from django.contrib.auth import get_user_model  # the user model imports this module
+
+    return (
+        get_user_model()
+        .objects.with_perm(
+            perm,
+            is_active=True,
+            include_superusers=False,
+            backend="django.contrib.auth.backends.ModelBackend",
+        )
+        .distinct()
+    )
+
+
+def require_model_permission(
+    user, model: type[models.Model], action: str, message: str | None = None
+) -> None:
+    """Raise ``PermissionDenied`` unless ``user`` holds the *model-level* right ``action`` on
+    ``model`` (``add_camera``, ``change_user``): for services whose action has no object yet,
+    or applies to every row. Object-level rights go through :meth:`RestrictedQuerySet.restrict`.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown action {action!r}; expected one of {ACTIONS}.")
+    require_permission(
+        user,
+        permission_name(model, action),
+        message or f"You may not {action} {model._meta.verbose_name_plural}.",
+    )
+
+
+def permission_required(*perms: str, hidden: bool = True, one_of: bool = False):
+    """View decorator (sync or async views): log-in required, then every one of ``perms``
+    (``one_of``: any one of them).
 
     A page a role may not open at all answers 404 like a missing one (``hidden``, the
     default: a DPO typing the live wall's address learns nothing); ``hidden=False`` answers
     403 where the page's existence is no secret.
     """
+    holds = any if one_of else all
+
+    def refusal(request, user):
+        """A log-in redirect for the anonymous, an exception for the unentitled, else None."""
+        if not user.is_authenticated:
+            # Imported here: auth's views import the user model, which imports this module.
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path())
+        if not holds(has_permission(user, perm) for perm in perms):
+            if hidden:
+                raise Http404("No such page.")
+            raise PermissionDenied("You may not do that.")
+        return None
 
     def decorator(view):
+        if iscoroutinefunction(view):
+
+            @functools.wraps(view)
+            async def async_wrapped(request, *args, **kwargs):
+                # Permissions are read from the database: off the event loop.
+                refused = await sync_to_async(refusal)(request, await request.auser())
+                return refused or await view(request, *args, **kwargs)
+
+            return async_wrapped
+
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                # Imported here: auth's views import the user model, which imports this module.
-                from django.contrib.auth.views import redirect_to_login
-
-                return redirect_to_login(request.get_full_path())
-            if not all(has_permission(request.user, perm) for perm in perms):
-                if hidden:
-                    raise Http404("No such page.")
-                raise PermissionDenied("You may not do that.")
-            return view(request, *args, **kwargs)
+            return refusal(request, request.user) or view(request, *args, **kwargs)
 
         return wrapped
 

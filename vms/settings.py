@@ -59,7 +59,7 @@ CSRF_TRUSTED_ORIGINS = env.list("VMS_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    # No django.contrib.admin: Veil has one interface, its own, behind the one gate.
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "analytics.context_processors.alert_counts",
                 "analytics.context_processors.escalations",
             ],
         },

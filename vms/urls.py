@@ -1,8 +1,7 @@
-from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from vms.views import home
+from accounts.views import home
 
 urlpatterns = [
     path("", home, name="home"),
@@ -13,5 +12,4 @@ urlpatterns = [
     path("api/v1/", include("vms.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("django-admin/", admin.site.urls),
 ]

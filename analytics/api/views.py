@@ -68,16 +68,19 @@ class AlertViewSet(RestrictedReadOnlyModelViewSet):
 class AlertDecideView(RestrictedCommandView):
     """Decide on an alert: acknowledge, confirm, dismiss as false positive, or escalate.
 
-    Needs ``analytics.triage_alert`` (guards, supervisors) and the alert in the user's scope:
-    an alert outside it is a 404 like a missing one; a visible alert the user may not decide
-    on (DPO, Admin) is a 403; a transition the rules refuse (an alert already closed) or a
+    Needs ``Perm.TRIAGE_ALERT`` (guards, supervisors) and the alert in the user's scope:
+    an alert outside it is a 404 like a missing one; without the permission (DPO, Admin) it
+    is a 403 (triage is no secret); a transition the rules refuse (an alert already closed) or a
     missing note or reason is a 400. Every decision is audited (change log and access event)
     and pushed to the camera's sockets as ``alert.updated``.
     """
 
-    # Deciding is not a change right on the alert: it is the triage permission, checked by
-    # the service; the gate here is "can see it".
+    # Deciding is not a change right on the alert: it is the triage capability (checked here
+    # and again by the service, which also knows the supervisor-only transitions); the scope
+    # gate is "can see it".
     restrict_action = "view"
+    required_permissions = (Perm.TRIAGE_ALERT,)
+    permission_hidden = False
     queryset = _alerts()
     serializer_class = AlertDecideSerializer
 

@@ -1,12 +1,12 @@
 """Writes of triage: a person decides on an alert; a supervisor tunes a rule's threshold.
 
 Nothing in the pipeline sets an alert to *confirmed*: only :func:`alert_decide` does, for a
-person holding ``analytics.triage_alert`` who can see the alert through the gate.
+person holding ``Perm.TRIAGE_ALERT`` who can see the alert through the gate.
 
 Transitions (the alert's status before → the actions allowed):
 
 ===============  ===============================================  ============================
-Status           Anyone who may triage (guard, supervisor)        Supervisors only
+Status           Anyone who may triage (guard, supervisor)        ``Perm.OVERRULE_ALERT``
 ===============  ===============================================  ============================
 open             acknowledge, confirm, dismiss, escalate
 acknowledged     confirm, dismiss, escalate
@@ -15,7 +15,8 @@ confirmed        —  (closed)                                      dismiss (ove
 dismissed        —  (closed)                                      confirm (overrule)
 ===============  ===============================================  ============================
 
-A supervisor is a member of the Supervisor role group. Every decision is a new
+A supervisor is whoever holds ``Perm.OVERRULE_ALERT`` (the Supervisor role, or a user given
+it directly); nothing looks at a group's name. Every decision is a new
 :class:`~analytics.models.AlertDecision` row, so an overrule keeps the decision it overrules.
 
 Errors: a hidden or missing alert or rule is :class:`~django.http.Http404` (the same for both);
@@ -27,22 +28,23 @@ from __future__ import annotations
 
 import math
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.roles import Role
 from analytics.models import Alert, AlertDecision, Rule
 from analytics.payloads import alert_payload
 from cameras.models import Camera
 from compliance.models import AccessKind
 from compliance.services import access_event_record
-from vms.permissions import get_restricted_or_404
+from vms.permissions import (
+    Perm,
+    get_restricted_or_404,
+    has_permission,
+    require_permission,
+    users_with_permission,
+)
 from vms.realtime import send_to_camera_on_commit, send_to_user_on_commit
-
-TRIAGE_PERMISSION = "analytics.triage_alert"
-TUNE_PERMISSION = "analytics.tune_rule"
 
 Action = AlertDecision.Action
 Status = Alert.Status
@@ -65,35 +67,23 @@ _SUPERVISOR_ONLY: dict[str, tuple[str, ...]] = {
 }
 
 
-def is_supervisor(user) -> bool:
-    """Whether ``user`` is in the Supervisor role group (reviews escalations, overrules)."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and user.groups.filter(name=Role.SUPERVISOR.value).exists()
-    )
-
-
 def alert_actions_allowed(*, actor, alert: Alert) -> list[str]:
     """The actions ``actor`` may take on ``alert`` in its current status (none without the
     triage permission). The alert's visibility is the caller's business (the gate)."""
-    if actor is None or not actor.has_perm(TRIAGE_PERMISSION):
+    if not has_permission(actor, Perm.TRIAGE_ALERT):
         return []
     allowed = list(_ANYONE.get(alert.status, ()))
-    if is_supervisor(actor):
+    if has_permission(actor, Perm.OVERRULE_ALERT):
         allowed += [a for a in _SUPERVISOR_ONLY.get(alert.status, ()) if a not in allowed]
     return allowed
 
 
 def escalation_candidates(*, alert: Alert, exclude=None) -> list:
-    """Active supervisors who can see the alert's camera through the gate, by name."""
-    User = get_user_model()
+    """Active people holding ``Perm.OVERRULE_ALERT`` (by role or directly) who can see the
+    alert's camera through the gate, by name."""
     supervisors = (
-        User.objects.filter(
-            groups__name=Role.SUPERVISOR.value, is_active=True, is_service_account=False
-        )
-        .distinct()
+        users_with_permission(Perm.OVERRULE_ALERT)
+        .filter(is_service_account=False)
         .order_by("first_name", "last_name", "username")
     )
     if exclude is not None:
@@ -225,8 +215,7 @@ def alert_decide(
             "view",
             pk=alert_id,
         )
-        if not actor.has_perm(TRIAGE_PERMISSION):
-            raise PermissionDenied("You may not decide on alerts.")
+        require_permission(actor, Perm.TRIAGE_ALERT, "You may not decide on alerts.")
         if action not in alert_actions_allowed(actor=actor, alert=alert):
             raise ValidationError(
                 {
@@ -257,7 +246,7 @@ def alert_decide(
 def rule_min_confidence_apply(*, actor, rule: Rule | int, value: float, request=None) -> Rule:
     """Set a rule's minimum confidence (from the review page's suggestion).
 
-    Needs ``analytics.tune_rule`` and the rule's camera in the actor's scope (a rule outside
+    Needs ``Perm.TUNE_RULE`` and the rule's camera in the actor's scope (a rule outside
     it is a 404, like a missing one). Saved with ``save()`` so ``updated_at`` moves, the
     change log records it with its actor, and workers reload the rule without a restart.
     """
@@ -269,8 +258,7 @@ def rule_min_confidence_apply(*, actor, rule: Rule | int, value: float, request=
             "view",
             pk=rule_id,
         )
-        if not actor.has_perm(TUNE_PERMISSION):
-            raise PermissionDenied("You may not tune rules.")
+        require_permission(actor, Perm.TUNE_RULE, "You may not tune rules.")
         try:
             value = round(float(value), 4)
         except (TypeError, ValueError):

@@ -23,7 +23,7 @@ from analytics.models import Rule, Zone
 from cameras.models import Camera
 from cameras.selectors import camera_for_change
 from vms.geometry import clean_points
-from vms.permissions import get_restricted_or_404, permission_name, require_permission
+from vms.permissions import get_restricted_or_404, require_model_permission
 
 RULE_FIELDS = (
     "name",
@@ -37,14 +37,6 @@ RULE_FIELDS = (
     "cooldown_seconds",
     "enabled",
 )
-
-
-def _require_model_permission(actor, model, action: str) -> None:
-    require_permission(
-        actor,
-        permission_name(model, action),
-        f"You may not {action} {model._meta.verbose_name_plural}.",
-    )
 
 
 @transaction.atomic
@@ -65,10 +57,10 @@ def zone_save(
     if kind not in Zone.Kind.values:
         raise ValidationError({"kind": "A zone is an area or a line."})
     if zone is None:
-        _require_model_permission(actor, Zone, "add")
+        require_model_permission(actor, Zone, "add")
         zone = Zone(camera=camera)
     else:
-        _require_model_permission(actor, Zone, "change")
+        require_model_permission(actor, Zone, "change")
         zone_id = zone.pk if isinstance(zone, Zone) else zone
         zone = get_restricted_or_404(
             Zone.objects.select_for_update().filter(camera=camera), actor, "change", pk=zone_id
@@ -91,7 +83,7 @@ def zone_delete(*, actor, zone: Zone | int) -> None:
     zone_id = zone.pk if isinstance(zone, Zone) else zone
     zone = get_restricted_or_404(Zone.objects.all(), actor, "delete", pk=zone_id)
     camera_for_change(user=actor, camera=zone.camera_id)
-    _require_model_permission(actor, Zone, "delete")
+    require_model_permission(actor, Zone, "delete")
     rule_names = list(zone.rules.order_by("name").values_list("name", flat=True))
     if rule_names:
         raise ValidationError(
@@ -114,10 +106,10 @@ def rule_save(
     """
     camera = camera_for_change(user=actor, camera=camera)
     if rule is None:
-        _require_model_permission(actor, Rule, "add")
+        require_model_permission(actor, Rule, "add")
         rule = Rule(camera=camera)
     else:
-        _require_model_permission(actor, Rule, "change")
+        require_model_permission(actor, Rule, "change")
         rule_id = rule.pk if isinstance(rule, Rule) else rule
         rule = get_restricted_or_404(
             Rule.objects.select_for_update().filter(camera=camera), actor, "change", pk=rule_id
@@ -142,5 +134,5 @@ def rule_delete(*, actor, rule: Rule | int) -> None:
     rule_id = rule.pk if isinstance(rule, Rule) else rule
     rule = get_restricted_or_404(Rule.objects.all(), actor, "delete", pk=rule_id)
     camera_for_change(user=actor, camera=rule.camera_id)
-    _require_model_permission(actor, Rule, "delete")
+    require_model_permission(actor, Rule, "delete")
     rule.delete()

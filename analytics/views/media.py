@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from analytics import selectors, services
 from analytics.live import hub
 from analytics.worker.engine import live_last_key
+from vms.permissions import Perm, permission_required
 
 
 def _media_response(field, content_type: str) -> FileResponse:
@@ -55,9 +56,8 @@ def alert_clip(request, pk: int):
 
 
 async def _live_user(request, camera_id: int, channel: str):
+    # Logged in and holding Perm.VIEW_LIVE_VIDEO already (the views' decorator).
     user = await request.auser()
-    if not user.is_authenticated:
-        raise Http404("No camera matches the given query.")
     await database_sync_to_async(services.live_view_record)(
         user=user, camera_id=camera_id, channel=channel, request=request
     )
@@ -66,6 +66,7 @@ async def _live_user(request, camera_id: int, channel: str):
 
 @transaction.non_atomic_requests
 @never_cache
+@permission_required(Perm.VIEW_LIVE_VIDEO)
 async def live_frame(request, camera_id: int):
     """The camera's latest anonymised frame, as one JPEG (for previews and the zone editor)."""
     await _live_user(request, camera_id, "frame")
@@ -81,6 +82,7 @@ async def live_frame(request, camera_id: int):
 
 @transaction.non_atomic_requests
 @never_cache
+@permission_required(Perm.VIEW_LIVE_VIDEO)
 async def live_mjpeg(request, camera_id: int):
     """The camera's anonymised live feed as MJPEG over HTTP, for an ``<img>`` tag."""
     await _live_user(request, camera_id, "mjpeg")

@@ -2,9 +2,9 @@
 supervisors' review of false positives with threshold calibration.
 
 Every alert and rule is fetched through the gate; a hidden one answers the same 404 as a
-missing one. A page or action outside the user's role (deciding without
-``analytics.triage_alert``, the review page for a guard, applying a threshold without
-``analytics.tune_rule``) is a 404 too, like a page that is not there. Media are referenced by
+missing one. A page or action outside the user's capabilities (deciding without
+``Perm.TRIAGE_ALERT``, the review page for a guard, applying a threshold without
+``Perm.TUNE_RULE``) is a 404 too, like a page that is not there. Media are referenced by
 URL only: the media views check the gate again and write the access events.
 """
 
@@ -32,7 +32,7 @@ from analytics.selectors.stats import (
     RUBBER_STAMP_MIN_CONFIRMED_SHARE,
     RUBBER_STAMP_MIN_DECISIONS,
 )
-from analytics.services.triage import TRIAGE_PERMISSION, TUNE_PERMISSION
+from vms.forms import apply_service_errors
 from vms.permissions import Perm, has_permission, permission_required
 
 PER_PAGE = 50
@@ -113,14 +113,6 @@ DECISION_LABELS = {
     Action.DISMISS: ("Dismiss as false positive", "Nothing happened: say why the AI was wrong."),
     Action.ESCALATE: ("Escalate to a supervisor", "Ask a supervisor to decide."),
 }
-
-
-def _apply_service_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields and name != "action" else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- Alert list and detail --------------------------------------------------------------------
@@ -223,7 +215,7 @@ def _detail_context(request, alert, bound_form=None) -> dict:
         "alert": alert,
         "decisions": selectors.alert_decision_history(alert=alert),
         "decision_forms": decision_forms,
-        "can_triage": actor.has_perm(TRIAGE_PERMISSION),
+        "can_triage": has_permission(actor, Perm.TRIAGE_ALERT),
         "site_time_zone": alert.camera.site.time_zone,
         "boxes": boxes,
         "zone": zone,
@@ -240,11 +232,9 @@ def alert_detail(request, pk):
 
 
 @require_POST
-@login_required
+@permission_required(Perm.TRIAGE_ALERT)
 def alert_decide(request, pk):
     """Acknowledge, confirm, dismiss or escalate; errors re-show the form that was sent."""
-    if not request.user.has_perm(TRIAGE_PERMISSION):
-        raise Http404("No such page.")
     alert = selectors.alert_get(user=request.user, pk=pk)
     form_class = DECISION_FORMS.get(request.POST.get("action", ""))
     if form_class is None:
@@ -263,7 +253,7 @@ def alert_decide(request, pk):
                 request=request,
             )
         except ValidationError as error:
-            _apply_service_errors(form, error)
+            apply_service_errors(form, error, non_field=("action",))
         else:
             messages.success(request, f"Alert #{alert.pk}: {decision.get_action_display()}.")
             return redirect("analytics:alert-detail", pk=alert.pk)
@@ -278,11 +268,6 @@ def alert_decide(request, pk):
 # --- Review and calibration -------------------------------------------------------------------
 
 
-def _may_review(user) -> bool:
-    """Supervisors (tune rules in their scope); DPO and Admin (read every alert)."""
-    return user.has_perm(TUNE_PERMISSION) or user.has_perm("analytics.view_alert")
-
-
 def _period(value) -> int:
     """A review period in days: one of :data:`PERIOD_DAYS`, else the default."""
     try:
@@ -292,13 +277,12 @@ def _period(value) -> int:
     return days if days in PERIOD_DAYS else DEFAULT_PERIOD_DAYS
 
 
+# Supervisors (tune rules in their scope); DPO and Admin (read every alert).
 @require_safe
-@login_required
+@permission_required(Perm.TUNE_RULE, "analytics.view_alert", one_of=True)
 def review(request):
     """False-positive statistics per camera and rule, threshold suggestions, and per person
     the decisions and the rubber-stamp flag."""
-    if not _may_review(request.user):
-        raise Http404("No such page.")
     days = _period(request.GET.get("days"))
     return render(
         request,
@@ -308,7 +292,7 @@ def review(request):
             "periods": PERIOD_DAYS,
             "rule_rows": selectors.rule_stats(user=request.user, days=days),
             "decider_rows": selectors.decider_stats(user=request.user, days=days),
-            "can_tune": request.user.has_perm(TUNE_PERMISSION),
+            "can_tune": has_permission(request.user, Perm.TUNE_RULE),
             "rubber_stamp": {
                 "decisions": RUBBER_STAMP_MIN_DECISIONS,
                 "share": RUBBER_STAMP_MIN_CONFIRMED_SHARE,
@@ -319,11 +303,9 @@ def review(request):
 
 
 @require_POST
-@login_required
+@permission_required(Perm.TUNE_RULE)
 def rule_tune(request, rule_id):
     """Apply a minimum confidence to a rule (the review page's "Apply" button)."""
-    if not request.user.has_perm(TUNE_PERMISSION):
-        raise Http404("No such page.")
     days = _period(request.POST.get("days"))
     try:
         rule = services.rule_min_confidence_apply(

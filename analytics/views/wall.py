@@ -1,13 +1,13 @@
 """The guard's live wall: a grid of anonymised live feeds and the live alert panel.
 
-The page is rendered whole on the server (cameras, their status, open-alert counts and the
-newest open alerts), so it is useful without JavaScript; ``static/js/console/`` then opens one
+Only for holders of ``Perm.VIEW_LIVE_VIDEO`` (guards, supervisors, admins). The page is
+rendered whole on the server (cameras, their status, open-alert counts and the newest open
+alerts), so it is useful without JavaScript; ``static/js/console/`` then opens one
 websocket per visible tile (``/ws/live/<id>/``) and one for alerts (``/ws/alerts/``).
 """
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from analytics import selectors, services
 from analytics.models import Alert
+from vms.permissions import Perm, permission_required
 
 LAYOUTS = (1, 4, 9, 16)
 DEFAULT_LAYOUT = 9
@@ -47,8 +48,10 @@ def _site_filter(request, sites) -> int | None:
 
 
 @require_GET
-@login_required
+@permission_required(Perm.VIEW_LIVE_VIDEO)
 def wall(request):
+    """The wall, for holders of ``Perm.VIEW_LIVE_VIDEO`` (a DPO gets the 404 of a missing
+    page: DPOs oversee, they do not watch)."""
     user = request.user
     sites = list(selectors.wall_sites(user=user))
     site_id = _site_filter(request, sites)

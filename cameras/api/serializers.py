@@ -47,31 +47,26 @@ class SiteSerializer(serializers.ModelSerializer):
         return Camera.objects.restrict(request.user, "view").filter(site=site).count()
 
 
-class SourceURLField(serializers.CharField):
-    """Accepts a URL that may carry credentials; always shows it without them."""
-
-    def to_representation(self, value) -> str:
-        from cameras.sources import redact_source_url
-
-        return redact_source_url(str(value))
-
-
 class CameraSerializer(serializers.ModelSerializer):
     """A camera's registration and its measured health.
 
-    ``source_url`` may be written with credentials (``rtsp://user:secret@host/s``): the
-    registry stores them apart, and no response ever contains them again —
-    ``has_credentials`` says whether any are stored.
+    The source is write-only: ``source_url`` (required to register a camera, needs
+    ``Perm.VIEW_CAMERA_SOURCE``) may be written with credentials (``rtsp://user:secret@host/s``),
+    which the registry stores apart. No camera response contains the source; holders of the
+    permission read it, redacted, at ``/cameras/{id}/source/``.
     """
 
     url = serializers.HyperlinkedIdentityField(view_name="cameras-api:camera-detail")
     site = RestrictedPrimaryKeyRelatedField(model=Site)
     site_name = serializers.CharField(source="site.name", read_only=True)
-    source_url = SourceURLField(
+    source_url = serializers.CharField(
+        write_only=True,
+        required=False,
         max_length=2000,
         help_text=(
-            "rtsp://, rtsps://, http(s):// (MJPEG) or file://. Credentials typed into the URL "
-            "are stored apart and never returned."
+            "rtsp://, rtsps://, http(s):// (MJPEG) or file://. Required to register a camera; "
+            "left out, an update keeps the stored source. Credentials typed into the URL are "
+            "stored apart. Never returned: see the camera's source resource."
         ),
     )
     source_username = serializers.CharField(
@@ -85,7 +80,6 @@ class CameraSerializer(serializers.ModelSerializer):
         style={"input_type": "password"},
         help_text="Blank keeps the stored password.",
     )
-    has_credentials = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Camera
@@ -98,7 +92,6 @@ class CameraSerializer(serializers.ModelSerializer):
             "source_url",
             "source_username",
             "source_password",
-            "has_credentials",
             "purpose",
             "lawful_basis",
             "retention_hours",
@@ -124,11 +117,29 @@ class CameraSerializer(serializers.ModelSerializer):
 
         value = value.strip()
         if self.instance is not None and value == self.instance.source_url_display:
-            # A client sending back what it was shown (GET, edit, PUT) must not overwrite
-            # secret query values with their "***" redaction.
+            # A client sending back what the source resource showed must not overwrite secret
+            # query values with their "***" redaction.
             return self.instance.source_url
         validate_source_url(value)  # Django's ValidationError becomes a field error here
         return value
+
+    def validate(self, attrs):
+        if self.instance is None and not attrs.get("source_url"):
+            raise serializers.ValidationError({"source_url": "A camera needs a stream source."})
+        return attrs
+
+
+class CameraSourceSerializer(serializers.ModelSerializer):
+    """Where a camera's un-anonymised stream comes from, for ``Perm.VIEW_CAMERA_SOURCE``
+    holders: the URL without credentials and with secret query values redacted."""
+
+    source_url = serializers.CharField(source="source_url_display", read_only=True)
+    has_credentials = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Camera
+        fields = ["id", "source_url", "has_credentials"]
+        read_only_fields = fields
 
 
 class CameraDisableSerializer(serializers.Serializer):

@@ -12,13 +12,20 @@ from cameras.services import (
     camera_detail_open,
     camera_disable,
     camera_register,
+    camera_source_open,
     camera_update,
     site_create,
     site_update,
 )
 from vms.api import RestrictedCommandView, RestrictedModelViewSet
+from vms.permissions import Perm
 
-from .serializers import CameraDisableSerializer, CameraSerializer, SiteSerializer
+from .serializers import (
+    CameraDisableSerializer,
+    CameraSerializer,
+    CameraSourceSerializer,
+    SiteSerializer,
+)
 
 
 class SiteViewSet(RestrictedModelViewSet):
@@ -67,6 +74,23 @@ class CameraViewSet(RestrictedModelViewSet):
         serializer.instance = camera_update(
             actor=self.request.user, camera=serializer.instance, **serializer.validated_data
         )
+
+
+class CameraSourceView(RestrictedCommandView):
+    """A camera's stream source (redacted URL, whether credentials are stored).
+
+    Only for holders of ``cameras.view_camera_source`` (Admin): the source is the
+    un-anonymised video. Everyone else gets the 404 of a camera that does not exist.
+    """
+
+    restrict_action = "view"
+    required_permissions = (Perm.VIEW_CAMERA_SOURCE,)
+    queryset = Camera.objects.all()
+    serializer_class = CameraSourceSerializer
+
+    def get(self, request, pk):
+        camera = camera_source_open(actor=request.user, camera_id=pk, request=request)
+        return Response(self.get_serializer(camera).data)
 
 
 class CameraDisableView(RestrictedCommandView):

@@ -4,6 +4,7 @@ from cameras.services.registry import (  # noqa: F401
     camera_detail_open,
     camera_disable,
     camera_register,
+    camera_source_open,
     camera_update,
     site_create,
     site_update,

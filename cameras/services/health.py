@@ -11,6 +11,7 @@ scheduling fields are excluded there as bookkeeping (see ``compliance.audit``).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -77,9 +78,9 @@ def camera_probe(*, camera: Camera, now: datetime | None = None) -> ProbeResult:
     )
     now = now or timezone.now()
     camera.status = result.status
-    # probe_source already redacts; a second pass costs nothing and guards stored text against
-    # a credential echoed back by a library message.
-    camera.status_message = _without_credentials(result.message, camera)[:STATUS_MESSAGE_MAX]
+    # probe_source redacts credentials; the stored message, read by every role, loses the
+    # source itself (and any credential a library echoed back).
+    camera.status_message = _without_source(result.message, camera)[:STATUS_MESSAGE_MAX]
     camera.last_probe_at = now
     if result.ok:
         camera.last_seen_at = now
@@ -125,9 +126,22 @@ def cameras_probe_due(*, now: datetime | None = None) -> list[int]:
     return due
 
 
-def _without_credentials(message: str, camera: Camera) -> str:
-    message = message.replace(camera.stream_url(), redact_source_url(camera.stream_url()))
-    for secret in (camera.source_password, camera.source_username):
+def _without_source(message: str, camera: Camera) -> str:
+    """The probe's message with no trace of the camera's source.
+
+    Every role that sees a camera reads its status message (lists, the wall, status pushes),
+    but only holders of ``Perm.VIEW_CAMERA_SOURCE`` may learn where the un-anonymised stream
+    is: the URL (with or without credentials), its host and, for files, the path go.
+    """
+    url = camera.stream_url()
+    parts = urlsplit(camera.source_url)
+    shown = {url, redact_source_url(url), camera.source_url, camera.source_url_display}
+    if parts.scheme == "file":
+        shown.add(unquote(parts.path))
+    for text in sorted(shown, key=len, reverse=True):  # longest first: a URL before its host
+        if text:
+            message = message.replace(text, "the source")
+    for secret in (parts.netloc, parts.hostname, camera.source_password, camera.source_username):
         if secret and len(secret) >= 3:
             message = message.replace(secret, "***")
     return message

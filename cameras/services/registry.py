@@ -12,11 +12,18 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404
 from guardian.shortcuts import get_users_with_perms
 
 from cameras.models import Camera, Site
 from cameras.sources import split_credentials
-from vms.permissions import get_restricted_or_404, permission_name
+from vms.permissions import (
+    Perm,
+    get_restricted_or_404,
+    has_permission,
+    require_model_permission,
+    require_permission,
+)
 from vms.realtime import send_to_camera_on_commit, send_to_user_on_commit
 
 SITE_FIELDS = ("name", "address", "time_zone", "country", "region")
@@ -39,9 +46,16 @@ CAMERA_FIELDS = (
 )
 
 
-def _require_model_permission(actor, model, action: str) -> None:
-    if actor is None or not actor.is_active or not actor.has_perm(permission_name(model, action)):
-        raise PermissionDenied(f"You may not {action} {model._meta.verbose_name_plural}.")
+SOURCE_FIELDS = ("source_url", "source_username", "source_password")
+
+
+def _require_source_permission(actor, fields: dict[str, Any]) -> None:
+    """Setting a camera's source is for those who may read it (Admin): the source is the
+    un-anonymised stream."""
+    if any(fields.get(name) for name in SOURCE_FIELDS):
+        require_permission(
+            actor, Perm.VIEW_CAMERA_SOURCE, "You may not set a camera's stream source."
+        )
 
 
 def _apply_source(camera: Camera, fields: dict[str, Any]) -> None:
@@ -76,7 +90,7 @@ def _watchers_recheck(camera: Camera, *, moved_to: Site | None) -> None:
 @transaction.atomic
 def site_create(*, actor, **fields: Any) -> Site:
     """Create a site. Needs the model-level ``add_site`` permission (Admin)."""
-    _require_model_permission(actor, Site, "add")
+    require_model_permission(actor, Site, "add")
     site = Site(**{k: v for k, v in fields.items() if k in SITE_FIELDS})
     site.full_clean()
     site.save()
@@ -100,9 +114,11 @@ def camera_register(*, actor, site: Site, **fields: Any) -> Camera:
     """Register a camera on a site the actor may see, with a specific purpose.
 
     Credentials typed into ``source_url`` (``rtsp://user:pass@host``) are stored apart and
-    never shown again.
+    never shown again. Setting the source needs ``Perm.VIEW_CAMERA_SOURCE`` besides
+    ``add_camera``.
     """
-    _require_model_permission(actor, Camera, "add")
+    require_model_permission(actor, Camera, "add")
+    _require_source_permission(actor, fields)
     if not Site.objects.restrict(actor, "view").filter(pk=site.pk).exists():
         raise PermissionDenied("You may not add cameras to this site.")
     camera = Camera(site=site)
@@ -117,11 +133,15 @@ def camera_register(*, actor, site: Site, **fields: Any) -> Camera:
 
 @transaction.atomic
 def camera_update(*, actor, camera: Camera, **fields: Any) -> Camera:
-    """Change a camera's registration. Measured facts are the probe's, not the actor's."""
+    """Change a camera's registration. Measured facts are the probe's, not the actor's; a
+    new source needs ``Perm.VIEW_CAMERA_SOURCE``."""
     camera = get_restricted_or_404(
         Camera.objects.select_for_update(), actor, "change", pk=camera.pk
     )
     fields = {k: v for k, v in fields.items() if k in CAMERA_FIELDS}
+    if fields.get("source_url") == camera.source_url:
+        fields.pop("source_url")  # sent back unchanged (a full form): not a new source
+    _require_source_permission(actor, fields)
     new_site = fields.pop("site", None)
     moved_to = new_site if new_site is not None and new_site.pk != camera.site_id else None
     enabled_changed = "enabled" in fields and bool(fields["enabled"]) != camera.enabled
@@ -159,4 +179,28 @@ def camera_detail_open(*, actor, camera_id, request=None) -> Camera:
         Camera.objects.select_related("site"), actor, "view", pk=camera_id
     )
     access_event_record(kind=AccessKind.CAMERA_VIEW, actor=actor, target=camera, request=request)
+    return camera
+
+
+@transaction.atomic
+def camera_source_open(*, actor, camera_id, request=None) -> Camera:
+    """Open a camera's stream source for the actor (``Perm.VIEW_CAMERA_SOURCE``), and record
+    it: the source leads to the un-anonymised video.
+
+    Without the permission the camera answers 404 like a missing one, as it does outside the
+    actor's scope.
+    """
+    from compliance.models import AccessKind
+    from compliance.services import access_event_record
+
+    if not has_permission(actor, Perm.VIEW_CAMERA_SOURCE):
+        raise Http404("No camera matches the given query.")
+    camera = get_restricted_or_404(Camera.objects.all(), actor, "view", pk=camera_id)
+    access_event_record(
+        kind=AccessKind.CAMERA_VIEW,
+        actor=actor,
+        target=camera,
+        data={"part": "source"},
+        request=request,
+    )
     return camera

@@ -21,13 +21,7 @@ from cameras.models import Camera
 from cameras.selectors import camera_for_change
 from privacy.models import PrivacyMask
 from vms.geometry import clean_points
-from vms.permissions import get_restricted_or_404, permission_name, require_permission
-
-
-def _require_mask_permission(actor, action: str) -> None:
-    require_permission(
-        actor, permission_name(PrivacyMask, action), f"You may not {action} privacy masks."
-    )
+from vms.permissions import get_restricted_or_404, require_model_permission
 
 
 @transaction.atomic
@@ -45,10 +39,10 @@ def privacy_mask_save(
     """
     camera = camera_for_change(user=actor, camera=camera)
     if mask is None:
-        _require_mask_permission(actor, "add")
+        require_model_permission(actor, PrivacyMask, "add")
         mask = PrivacyMask(camera=camera)
     else:
-        _require_mask_permission(actor, "change")
+        require_model_permission(actor, PrivacyMask, "change")
         mask_id = mask.pk if isinstance(mask, PrivacyMask) else mask
         mask = get_restricted_or_404(
             PrivacyMask.objects.select_for_update().filter(camera=camera),
@@ -69,5 +63,5 @@ def privacy_mask_delete(*, actor, mask: PrivacyMask | int) -> None:
     mask_id = mask.pk if isinstance(mask, PrivacyMask) else mask
     mask = get_restricted_or_404(PrivacyMask.objects.all(), actor, "delete", pk=mask_id)
     camera_for_change(user=actor, camera=mask.camera_id)
-    _require_mask_permission(actor, "delete")
+    require_model_permission(actor, PrivacyMask, "delete")
     mask.delete()

@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 from accounts.roles import Role
 from analytics.models import Alert, AlertDecision, Rule, Zone
 from compliance.models import AccessEvent, AccessKind
-from tests.api_base import ListTests, ReadOnlyTests, RetrieveTests, results
+from tests.api_base import CapabilityTests, ListTests, ReadOnlyTests, RetrieveTests, results
 from tests.factories import CameraFactory, SiteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +95,29 @@ def scene():
         guard=UserFactory(role=Role.GUARD, sites=[site], username="api-guard"),
         supervisor=UserFactory(role=Role.SUPERVISOR, sites=[site], username="api-sup"),
     )
+
+
+class TestAlertDecideCapability(CapabilityTests):
+    """Deciding needs ``analytics.triage_alert`` (guards, supervisors): no secret, so a 403."""
+
+    model = Alert
+    namespace, basename = "analytics-api", "alert"
+    capability = "analytics.triage_alert"
+    capability_holders = {Role.GUARD, Role.SUPERVISOR}
+    capability_method = "post"
+    capability_hidden = False
+
+    def make_object(self):
+        return make_alert()
+
+    def grant(self, user, obj) -> None:
+        assign_perm("cameras.view_site", user, obj.camera.site)
+
+    def capability_url(self, pk) -> str:
+        return decide_url(pk)
+
+    def capability_data(self, obj) -> dict:
+        return {"action": "acknowledge"}
 
 
 def missing_pk() -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from auditlog.models import LogEntry
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.middleware.csrf import _get_new_csrf_string
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
@@ -12,8 +13,9 @@ from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from cameras.models import Camera, CameraStatus, Site
-from compliance.models import AccessKind
+from compliance.models import AccessEvent, AccessKind
 from tests.api_base import (
+    CapabilityTests,
     CreateTests,
     ListTests,
     NoDeleteTests,
@@ -40,6 +42,10 @@ def camera_url(pk) -> str:
 
 def disable_url(pk) -> str:
     return reverse("cameras-api:camera-disable", args=[pk])
+
+
+def source_url(pk) -> str:
+    return reverse("cameras-api:camera-source", args=[pk])
 
 
 def logged_in(role, **fields) -> tuple[APIClient, object]:
@@ -86,6 +92,25 @@ class TestCameraAPI(ListTests, RetrieveTests, CreateTests, UpdateTests, NoDelete
 
     def update_data(self, obj):
         return {"name": f"{obj.name} east"}
+
+
+class TestCameraSourceAPI(CapabilityTests):
+    """``GET /cameras/{id}/source/``: the source URL, for admins only; a 404 for everyone
+    else, the same as for a camera that does not exist."""
+
+    model = Camera
+    namespace, basename = "cameras-api", "camera"
+    capability = "cameras.view_camera_source"
+    capability_holders = {Role.ADMIN}
+
+    def make_object(self):
+        return CameraFactory(source_url="rtsp://10.20.30.40:554/yard?token=s3cr3t")
+
+    def grant(self, user, obj):
+        assign_perm("cameras.view_site", user, obj.site)
+
+    def capability_url(self, pk):
+        return source_url(pk)
 
 
 # --- scope ------------------------------------------------------------------------------
@@ -203,8 +228,14 @@ def test_credentials_never_appear_in_any_response():
         "user",
         "secret",
     )
-    assert created.json()["source_url"] == "rtsp://cam.example/s"
-    assert created.json()["has_credentials"] is True
+    # The camera resource never carries the source; the admin reads it where it lives.
+    assert "source_url" not in created.json()
+    source = client.get(source_url(pk))
+    assert source.json() == {
+        "id": pk,
+        "source_url": "rtsp://cam.example/s",
+        "has_credentials": True,
+    }
     updated = client.patch(
         camera_url(pk), {"name": "Yard north", "source_password": "secret2"}, format="json"
     )
@@ -212,12 +243,13 @@ def test_credentials_never_appear_in_any_response():
     responses = [
         created,
         updated,
+        source,
         client.get(reverse(CAMERAS)),
         client.get(camera_url(pk)),
         client.get(reverse("compliance-api:changelog-list"), {"limit": 1000}),
         client.get(reverse("compliance-api:access-event-list"), {"limit": 1000}),
     ]
-    change_log = results(responses[4])
+    change_log = results(responses[5])
     assert {"cameras.camera"} <= {row["object_type"] for row in change_log}
     for response in responses:
         assert response.status_code in (200, 201)
@@ -234,8 +266,8 @@ def test_update_with_credentials_in_url_keeps_them_out_of_responses():
         camera_url(camera.pk), {"source_url": "rtsp://admin:hunter2@10.9.9.9/live"}, format="json"
     )
     assert response.status_code == 200, response.content
-    assert response.json()["source_url"] == "rtsp://10.9.9.9/live"
-    assert "hunter2" not in response_text(response)
+    assert "hunter2" not in response_text(response) and "10.9.9.9" not in response_text(response)
+    assert client.get(source_url(camera.pk)).json()["source_url"] == "rtsp://10.9.9.9/live"
     camera.refresh_from_db()
     assert camera.stream_url() == "rtsp://admin:hunter2@10.9.9.9/live"
 
@@ -244,7 +276,7 @@ def test_update_with_credentials_in_url_keeps_them_out_of_responses():
 def test_put_of_what_was_shown_keeps_secret_query_values():
     camera = CameraFactory(source_url="http://cam.example/mjpeg?token=abc123")
     client, _ = logged_in(Role.ADMIN)
-    shown = client.get(camera_url(camera.pk)).json()
+    shown = {**client.get(camera_url(camera.pk)).json(), **client.get(source_url(camera.pk)).json()}
     assert shown["source_url"] == "http://cam.example/mjpeg?token=***"
     writable = {
         k: v
@@ -256,6 +288,86 @@ def test_put_of_what_was_shown_keeps_secret_query_values():
     camera.refresh_from_db()
     assert (camera.name, camera.source_url) == ("Renamed", "http://cam.example/mjpeg?token=abc123")
     assert "abc123" not in response_text(response)
+
+
+@pytest.mark.django_db
+def test_put_without_a_source_keeps_the_stored_one():
+    camera = CameraFactory(source_url="rtsp://10.1.2.3/keep")
+    client, _ = logged_in(Role.ADMIN)
+    shown = client.get(camera_url(camera.pk)).json()
+    writable = {k: shown[k] for k in ("name", "site", "purpose", "lawful_basis")}
+    response = client.put(camera_url(camera.pk), {**writable, "name": "Renamed"}, format="json")
+    assert response.status_code == 200, response.content
+    camera.refresh_from_db()
+    assert (camera.name, camera.source_url) == ("Renamed", "rtsp://10.1.2.3/keep")
+
+
+@pytest.mark.django_db
+def test_registering_needs_a_source():
+    client, _ = logged_in(Role.ADMIN)
+    payload = _camera_payload()
+    del payload["source_url"]
+    response = client.post(reverse(CAMERAS), payload, format="json")
+    assert response.status_code == 400 and "source_url" in response.json()
+
+
+# --- source URLs: admins only -----------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Role.GUARD, Role.SUPERVISOR, Role.DPO])
+def test_no_source_url_reaches_anyone_but_admins_through_the_api(role):
+    camera = CameraFactory(source_url="rtsp://10.20.30.40:554/yard")
+    client, user = logged_in(role, sites=[camera.site])
+    events = AccessEvent.objects.filter(kind=AccessKind.CAMERA_VIEW, actor=user)
+    responses = [
+        client.get(reverse(CAMERAS)),
+        client.get(camera_url(camera.pk)),
+        client.get(reverse("cameras-api:site-detail", args=[camera.site.pk])),
+        client.options(camera_url(camera.pk)),
+    ]
+    for response in responses:
+        assert response.status_code == 200, response.content
+        assert "10.20.30.40" not in response_text(response)
+    for row in [*results(responses[0]), responses[1].json()]:
+        assert "source_url" not in row and "has_credentials" not in row
+    assert events.count() == 1  # the detail; the source endpoint below writes nothing
+    hidden, missing = client.get(source_url(camera.pk)), client.get(source_url(99_999_999))
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()
+    assert events.count() == 1
+
+
+@pytest.mark.django_db
+def test_admin_reading_a_source_is_recorded():
+    camera = CameraFactory(source_url="rtsp://10.20.30.40:554/yard")
+    client, admin = logged_in(Role.ADMIN)
+    assert client.get(source_url(camera.pk)).json()["source_url"] == "rtsp://10.20.30.40:554/yard"
+    event = AccessEvent.objects.filter(actor=admin).order_by("-id").first()
+    assert (event.kind, event.target_id, event.data) == (
+        AccessKind.CAMERA_VIEW,
+        str(camera.pk),
+        {"part": "source"},
+    )
+
+
+@pytest.mark.django_db
+def test_setting_a_source_needs_the_source_permission():
+    """An editor without ``view_camera_source`` may change a camera but not its source."""
+    camera = CameraFactory(source_url="rtsp://10.1.2.3/keep")
+    client, editor = logged_in("")
+    editor.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_camera", "change_camera"])
+    )
+    assert (
+        client.patch(camera_url(camera.pk), {"name": "Renamed"}, format="json").status_code == 200
+    )
+    response = client.patch(
+        camera_url(camera.pk), {"source_url": "rtsp://10.9.9.9/other"}, format="json"
+    )
+    assert response.status_code == 403, response.content
+    camera.refresh_from_db()
+    assert (camera.name, camera.source_url) == ("Renamed", "rtsp://10.1.2.3/keep")
 
 
 # --- validation -------------------------------------------------------------------------

@@ -6,11 +6,13 @@ import re
 
 import pytest
 from auditlog.models import LogEntry
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Role
 from cameras.models import Camera, Site
+from cameras.services.health import camera_probe
 from compliance.models import AccessEvent, AccessKind
 from tests.factories import SPECIFIC_PURPOSE, CameraFactory, SiteFactory, UserFactory
 
@@ -171,6 +173,73 @@ def test_list_shows_status_message_and_measured_facts(world):
     body = admin.get(reverse("cameras:camera-list")).content.decode()
     for text in ("status-error", "RTSP 401 Unauthorized", "1920×1080", "h264", ">25<"):
         assert text in body, text
+
+
+# --- Source URLs: admins only ----------------------------------------------------------------
+
+SOURCE_HOST = "10.77.66.55"
+
+
+@pytest.mark.parametrize("role", [Role.GUARD, Role.SUPERVISOR, Role.DPO])
+def test_no_page_shows_the_source_to_anyone_but_admins(world, role, closed_port):
+    """Not on the list, the detail, the site, the wall; not in a probe's status message."""
+    camera = CameraFactory(
+        name="Source Gate",
+        site=world["site_a"],
+        source_url=f"rtsp://{SOURCE_HOST}:554/yard?token=s3cr3t",
+        source_username="op",
+        source_password="hunter22",
+    )
+    dead = CameraFactory(
+        name="Dead Gate", site=world["site_a"], source_url=f"rtsp://127.0.0.1:{closed_port}/dead"
+    )
+    camera_probe(camera=dead)
+    user = client_for(UserFactory(role=role, sites=[world["site_a"]]))
+    pages = [
+        reverse("cameras:camera-list"),
+        reverse("cameras:camera-detail", args=[camera.pk]),
+        reverse("cameras:camera-detail", args=[dead.pk]),
+        reverse("cameras:site-detail", args=[world["site_a"].pk]),
+    ]
+    if role != Role.DPO:
+        pages.append(reverse("analytics:wall"))
+    for url in pages:
+        response = user.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        for leak in (SOURCE_HOST, "rtsp://", "s3cr3t", "hunter22", f"127.0.0.1:{closed_port}"):
+            assert leak not in body, (url, leak)
+    assert "Could not connect" in user.get(reverse("cameras:camera-list")).content.decode()
+
+
+def test_admin_sees_the_source_on_the_detail_and_the_edit_form(world):
+    camera = CameraFactory(
+        site=world["site_a"],
+        source_url=f"rtsp://{SOURCE_HOST}:554/yard?token=s3cr3t",
+        source_password="hunter22",
+    )
+    admin = client_for(UserFactory(role=Role.ADMIN))
+    detail = admin.get(reverse("cameras:camera-detail", args=[camera.pk])).content.decode()
+    assert f"rtsp://{SOURCE_HOST}:554/yard?token=***" in detail and "s3cr3t" not in detail
+    form = admin.get(reverse("cameras:camera-edit", args=[camera.pk])).content.decode()
+    assert 'name="source_url"' in form and SOURCE_HOST in form
+    assert "hunter22" not in form
+
+
+def test_an_editor_without_the_source_permission_edits_all_but_the_source(world):
+    camera = CameraFactory(site=world["site_a"], source_url=f"rtsp://{SOURCE_HOST}/keep")
+    editor = UserFactory(role="")
+    editor.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_camera", "change_camera", "view_site"])
+    )
+    client = client_for(editor)
+    url = reverse("cameras:camera-edit", args=[camera.pk])
+    form = client.get(url).content.decode()
+    assert 'name="source_url"' not in form and SOURCE_HOST not in form
+    data = camera_form_data(world["site_a"], name="Renamed", source_url="rtsp://10.9.9.9/other")
+    assert client.post(url, data).status_code == 302
+    camera.refresh_from_db()
+    assert (camera.name, camera.source_url) == ("Renamed", f"rtsp://{SOURCE_HOST}/keep")
 
 
 # --- Detail and access events ----------------------------------------------------------------
