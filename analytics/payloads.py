@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.urls import reverse
 
 from analytics.models import Alert
-from cameras.models import Camera
 
 
 def alert_payload(alert: Alert) -> dict:
@@ -30,14 +29,4 @@ def alert_payload(alert: Alert) -> dict:
         if alert.snapshot
         else None,
         "clip_url": reverse("analytics:alert-clip", args=[alert.pk]) if alert.clip else None,
-    }
-
-
-def camera_status_payload(camera: Camera) -> dict:
-    return {
-        "id": camera.pk,
-        "name": camera.name,
-        "status": camera.status,
-        "status_message": camera.status_message,
-        "last_seen_at": camera.last_seen_at.isoformat() if camera.last_seen_at else None,
     }

@@ -5,7 +5,6 @@ from analytics.services.alerts import (  # noqa: F401
     alert_clip_attach,
     alert_media_open,
     alert_raise,
-    camera_stream_status_record,
     detector_models_record,
     live_view_record,
 )

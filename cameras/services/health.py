@@ -4,8 +4,8 @@ A probe's outcome is stored on the camera (status, message, measured facts). An 
 is probed again after the regular interval; a failing one backs off exponentially
 (``CAMERA_PROBE_BACKOFF_BASE_SECONDS * 2**(failures - 1)``, capped at
 ``CAMERA_PROBE_BACKOFF_MAX_SECONDS``), so a dead camera costs a worker a few seconds now and
-then rather than every beat. Status changes reach the audit trail through django-auditlog; the
-scheduling fields are excluded there as bookkeeping (see ``compliance.audit``).
+then rather than every beat. What a probe finds is stored by the one status writer,
+:mod:`cameras.services.status`, shared with the analytics engine.
 """
 
 from __future__ import annotations
@@ -19,22 +19,7 @@ from django.utils import timezone
 
 from cameras.health import ProbeResult, probe_source
 from cameras.models import Camera
-from cameras.sources import redact_source_url
-
-PROBE_FIELDS = [
-    "status",
-    "status_message",
-    "last_probe_at",
-    "last_seen_at",
-    "next_probe_at",
-    "probe_failures",
-    "width",
-    "height",
-    "frame_rate",
-    "codec",
-]
-
-STATUS_MESSAGE_MAX = Camera._meta.get_field("status_message").max_length
+from cameras.services.status import camera_status_record
 
 
 def probe_interval_seconds() -> float:
@@ -54,16 +39,13 @@ def probe_backoff_seconds(failures: int) -> float:
 
 
 def probe_lease_seconds() -> float:
-    """Longest a probe can take: open and read timeouts plus the slow MJPEG rate sample."""
-    return (
-        settings.CAMERA_PROBE_OPEN_TIMEOUT_SECONDS
-        + 2 * settings.CAMERA_PROBE_READ_TIMEOUT_SECONDS
-        + 5.0
-    )
+    """Longest a probe can take: its task's hard time limit (the worker kills it then)."""
+    return settings.CAMERA_PROBE_TIME_LIMIT_SECONDS
 
 
 def camera_probe(*, camera: Camera, now: datetime | None = None) -> ProbeResult:
-    """Probe the camera's stream and store what was found.
+    """Probe the camera's stream and store what was found (through the one status writer,
+    :func:`cameras.services.status.camera_status_record`, which pushes a change).
 
     On success: status online, last seen, resolution, frame rate and codec; failures reset;
     next probe after the regular interval. On failure: status offline or error with a message
@@ -76,23 +58,33 @@ def camera_probe(*, camera: Camera, now: datetime | None = None) -> ProbeResult:
         read_timeout=settings.CAMERA_PROBE_READ_TIMEOUT_SECONDS,
     )
     now = now or timezone.now()
-    camera.status = result.status
-    # probe_source already redacts; a second pass costs nothing and guards stored text against
-    # a credential echoed back by a library message.
-    camera.status_message = _without_credentials(result.message, camera)[:STATUS_MESSAGE_MAX]
-    camera.last_probe_at = now
+    facts: dict = {"last_probe_at": now}
     if result.ok:
-        camera.last_seen_at = now
-        camera.probe_failures = 0
-        camera.width, camera.height = result.width, result.height
-        camera.frame_rate, camera.codec = result.frame_rate, result.codec
         # Slightly under one interval, so the beat one interval from now finds it due.
         interval = probe_interval_seconds()
-        camera.next_probe_at = now + timedelta(seconds=interval - min(5.0, interval / 4))
+        facts.update(
+            probe_failures=0,
+            next_probe_at=now + timedelta(seconds=interval - min(5.0, interval / 4)),
+            width=result.width,
+            height=result.height,
+            frame_rate=result.frame_rate,
+            codec=result.codec,
+        )
     else:
-        camera.probe_failures += 1
-        camera.next_probe_at = now + timedelta(seconds=probe_backoff_seconds(camera.probe_failures))
-    camera.save(update_fields=PROBE_FIELDS)
+        failures = camera.probe_failures + 1
+        facts.update(
+            probe_failures=failures,
+            next_probe_at=now + timedelta(seconds=probe_backoff_seconds(failures)),
+        )
+    camera_status_record(
+        camera_id=camera.pk,
+        status=result.status,
+        # probe_source already redacts; the writer's second pass guards stored text against a
+        # credential echoed back by a library message.
+        message=result.message,
+        seen_at=now if result.ok else None,
+        facts=facts,
+    )
     return result
 
 
@@ -123,11 +115,3 @@ def cameras_probe_due(*, now: datetime | None = None) -> list[int]:
         # excluded from the audit trail (compliance.audit), and no status changes here.
         Camera.objects.filter(pk__in=due).update(next_probe_at=lease)
     return due
-
-
-def _without_credentials(message: str, camera: Camera) -> str:
-    message = message.replace(camera.stream_url(), redact_source_url(camera.stream_url()))
-    for secret in (camera.source_password, camera.source_username):
-        if secret and len(secret) >= 3:
-            message = message.replace(secret, "***")
-    return message

@@ -1,6 +1,7 @@
 // Alert detail: keep the status badge honest while the page is open.
-// Listens on /ws/alerts/ for "alert.updated" about this alert (someone else decided) and
-// updates #alert-status, then shows #alert-updated-notice so the guard reloads before acting.
+// Listens on /ws/alerts/ for "alert.updated" about this alert: someone else decided (updates
+// #alert-status, then shows #alert-updated-notice so the guard reloads before acting), or its
+// clip was encoded after the alert (replaces #alert-no-clip with the player).
 const script = document.getElementById("triage-script");
 const alertId = Number(script?.dataset.alertId);
 const cameraId = Number(script?.dataset.cameraId);
@@ -15,6 +16,22 @@ function showStatus(alert) {
   badge.textContent = alert.status.charAt(0).toUpperCase() + alert.status.slice(1);
   const notice = document.getElementById("alert-updated-notice");
   if (notice) notice.hidden = false;
+}
+
+function showClip(alert) {
+  const placeholder = document.getElementById("alert-no-clip");
+  if (!alert.clip_url || !placeholder || document.getElementById("alert-clip")) return;
+  const head = document.createElement("h3");
+  head.className = "clip-head";
+  head.textContent = "Clip";
+  const video = document.createElement("video");
+  video.id = "alert-clip";
+  video.className = "alert-clip";
+  video.controls = true;
+  video.preload = "none";
+  video.src = alert.clip_url;
+  video.textContent = "Your browser cannot play this clip.";
+  placeholder.replaceWith(head, video);
 }
 
 function connect(delay = 1000) {
@@ -33,6 +50,7 @@ function connect(delay = 1000) {
     }
     if (message.type === "alert.updated" && message.alert?.id === alertId) {
       showStatus(message.alert);
+      showClip(message.alert);
     }
   });
   socket.addEventListener("close", (event) => {
