@@ -25,7 +25,8 @@ logger = logging.getLogger(__name__)
 BACKOFF_START_SECONDS = 1.0
 BACKOFF_MAX_SECONDS = 30.0
 DOWN_AFTER_SECONDS = 10.0
-# A camera that answers nothing for this long is reconnected (and, after a while, reported).
+# Opening a source, and then each frame, may take this long before the connection counts as
+# lost (and is opened again, backing off; a camera down for DOWN_AFTER_SECONDS is reported).
 OPEN_TIMEOUT_SECONDS = 8.0
 READ_TIMEOUT_SECONDS = 8.0
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import socket
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,13 @@ def silent_camera():
     camera.close()
 
 
+def _wait_for(condition, worker, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, worker.log()
+        time.sleep(0.1)
+
+
 def _compose_worker_options(**variables: str) -> list[str]:
     """The options of the compose ``worker`` command after ``celery -A vms worker``, with
     ``${NAME:-default}`` filled in from ``variables``; its node name is left to the test."""
@@ -75,14 +83,14 @@ def _compose_worker_options(**variables: str) -> list[str]:
 
 
 def test_a_hung_probe_is_killed_by_its_time_limit_and_the_worker_serves_the_next(
-    tmp_path, silent_camera, video_file, monkeypatch
+    tmp_path, silent_camera, video_file
 ):
-    # The limits come from the settings; the process that queues a task sends them with it,
-    # so here (standing for the scheduler) and in the worker they are configured alike.
+    # The limits come from the settings, and the process that queues a task (the scheduler)
+    # sends its task's limits with it: here they are sent as VMS_PROBE_*_TIME_LIMIT would set
+    # them there, and the worker is configured alike.
     assert camera_probe.time_limit == settings.CAMERA_PROBE_TIME_LIMIT_SECONDS
     assert camera_probe.soft_time_limit == settings.CAMERA_PROBE_SOFT_TIME_LIMIT_SECONDS
-    monkeypatch.setattr(camera_probe, "time_limit", HARD_LIMIT)
-    monkeypatch.setattr(camera_probe, "soft_time_limit", SOFT_LIMIT)
+    limits = {"soft_time_limit": SOFT_LIMIT, "time_limit": HARD_LIMIT}
     hung = CameraFactory(source_url=f"rtsp://127.0.0.1:{silent_camera.port}/stream")
     healthy = CameraFactory(source_url=video_file)
     env = {
@@ -93,14 +101,15 @@ def test_a_hung_probe_is_killed_by_its_time_limit_and_the_worker_serves_the_next
     }
     options = _compose_worker_options(VEIL_WORKER_CONCURRENCY="1")
     with celery_worker(options, log_path=tmp_path / "worker.log", env=env) as worker:
-        result = camera_probe.delay(hung.pk)
+        result = camera_probe.apply_async((hung.pk,), **limits)
         outcome = result.get(timeout=60, propagate=False)
         assert result.state == "FAILURE", (outcome, worker.log())
         assert type(outcome).__name__ == "TimeLimitExceeded", worker.log()
-        assert f"Hard time limit ({HARD_LIMIT}" in worker.log()
+        # The worker stores the failure first, then logs why.
+        _wait_for(lambda: f"Hard time limit ({HARD_LIMIT}" in worker.log(), worker)
 
         # The pool process was replaced: the same one-process worker probes the next camera.
-        after = camera_probe.delay(healthy.pk).get(timeout=60)
+        after = camera_probe.apply_async((healthy.pk,), **limits).get(timeout=60)
         assert after["ok"] and after["status"] == "online", worker.log()
         assert worker.process.poll() is None
 
