@@ -15,7 +15,7 @@ import logging
 import redis.asyncio as aioredis
 from django.conf import settings
 
-from analytics.worker.engine import live_channel, live_last_key
+from vms.realtime import live_channel, live_last_key
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.urls import reverse
 
 from analytics.models import Alert, AlertDecision
-from cameras.models import Camera
 from vms.timefmt import site_time_text, site_time_title, time_payload
 
 
@@ -67,13 +66,3 @@ def alert_payload(alert: Alert, *, escalation: AlertDecision | None = None) -> d
     if escalation is not None:
         payload["escalation"] = escalation_payload(escalation, time_zone)
     return payload
-
-
-def camera_status_payload(camera: Camera) -> dict:
-    return {
-        "id": camera.pk,
-        "name": camera.name,
-        "status": camera.status,
-        "status_message": camera.status_message,
-        "last_seen_at": camera.last_seen_at.isoformat() if camera.last_seen_at else None,
-    }

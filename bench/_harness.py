@@ -1,5 +1,5 @@
 """Shared plumbing for the live-analytics benchmarks: a throwaway database, Redis db 13, the
-demo RTSP server, a real analytics worker (``celery --analytics -P threads``), a real daphne,
+demo RTSP server, a real analytics worker (``manage.py analytics_worker``), a real daphne,
 and a guard with a session cookie.
 
     with BenchStack(database="postgres") as stack:
@@ -315,20 +315,15 @@ class BenchStack:
         return child
 
     def start_worker(self, *, stats: bool = False, timeout: float = 90.0) -> Child:
-        """``celery -A vms worker --analytics -P threads`` on a queue of its own."""
+        """``manage.py analytics_worker``, the analytics engine's own process."""
         env = dict(self.env)
         if stats:
             env["VMS_ANALYTICS_STATS_KEY"] = STATS_KEY
         child = self._spawn(
             "worker",
-            [
-                sys.executable, "-m", "celery", "-A", "vms", "worker", "--analytics",
-                "-P", "threads", "-c", "2", "-Q", self.env["VMS_CELERY_QUEUE"],
-                "-n", f"veil-bench-{self.token}@%h", "--loglevel", "INFO",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
-            ],
+            [sys.executable, "manage.py", "analytics_worker"],
             env,
-        )  # fmt: skip
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if child.process.poll() is not None:
@@ -340,7 +335,7 @@ class BenchStack:
 
     def wait_for_live_frames(self, camera_ids: list[int], *, timeout: float = 60.0) -> None:
         """Until the worker publishes a live frame for every camera (it has taken them all)."""
-        from analytics.worker.engine import live_last_key
+        from vms.realtime import live_last_key
 
         client = self._redis()
         deadline = time.monotonic() + timeout

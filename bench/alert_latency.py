@@ -7,7 +7,7 @@ Run from the repository root (project venv active; PostgreSQL and Redis running)
 1. Serves the demo scenes (a walking person with a real face, a car with a plate) from the
    GStreamer RTSP server, one mount per camera, and registers the cameras, each with a
    person-in-zone rule over the whole frame and a 2 s cool-down, so alerts come often.
-2. Starts a real analytics worker (``celery -A vms worker --analytics -P threads``) with
+2. Starts a real analytics worker (``manage.py analytics_worker``) with
    per-batch timings switched on (``VMS_ANALYTICS_STATS_KEY``), and a real daphne.
 3. A guard's logged-in websocket client (session cookie) listens on ``/ws/alerts/``; for each
    alert, latency = receive time - the alert's ``occurred_at`` (the time the worker decoded the

@@ -35,6 +35,8 @@ from skimage import data
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from vms.geometry import box_iou  # after the path is set
+
 WIDTH, HEIGHT, FPS = 1280, 720, 25
 # The astronaut's face inside skimage.data.astronaut() (x1, y1, x2, y2), and a crop around it.
 FACE_BOX = (181, 58, 270, 178)
@@ -126,7 +128,7 @@ def labelled_set(count: int) -> list[tuple[np.ndarray, list[tuple[float, float, 
             x = int(rng.uniform(0, WIDTH - size))
             y = int(rng.uniform(0, HEIGHT - face_height))
             candidate = (x, y, x + size, y + face_height)
-            if any(_iou(candidate, box) > 0 or _overlaps(candidate, box) for box in boxes):
+            if any(box_iou(candidate, box) > 0 or _overlaps(candidate, box) for box in boxes):
                 continue
             boxes.append(paste_face(frame, head, face_box, face_width=size, x=x, y=y))
         variant = rng.integers(0, 5)
@@ -149,14 +151,6 @@ def _overlaps(a, b) -> bool:
     )
 
 
-def _iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union else 0.0
-
-
 def recall(samples, detect) -> tuple[float, float, dict[str, tuple[int, int]]]:
     """Recall by IoU >= 0.4 and by centre-in-box; per-size buckets for the IoU figure."""
     found_iou = found_centre = total = 0
@@ -165,7 +159,7 @@ def recall(samples, detect) -> tuple[float, float, dict[str, tuple[int, int]]]:
         detections = detect(frame)
         for box in boxes:
             total += 1
-            hit = any(_iou(box, d) >= 0.4 for d in detections)
+            hit = any(box_iou(box, d) >= 0.4 for d in detections)
             centre = any(
                 box[0] <= (d[0] + d[2]) / 2 <= box[2] and box[1] <= (d[1] + d[3]) / 2 <= box[3]
                 for d in detections

@@ -4,10 +4,10 @@ Run from the repository root (project venv active; PostgreSQL and Redis running)
 
     python bench/live_fanout.py [--viewers 50] [--mjpeg 0] [--window 20] [--sqlite]
 
-One demo RTSP camera is analysed by a real worker (``celery -A vms worker --analytics -P
-threads``), which encodes each anonymised frame once and publishes it to Redis; a real daphne
-fans it out to websocket viewers on ``/ws/live/<id>/`` (and, with ``--mjpeg N``, to N HTTP
-clients of ``/analytics/live/<id>/feed.mjpg``). The viewers are asyncio clients in a separate
+One demo RTSP camera is analysed by a real worker (``manage.py analytics_worker``), which
+encodes each anonymised frame once and publishes it to Redis; a real daphne fans it out to
+websocket viewers on ``/ws/live/<id>/`` (and, with ``--mjpeg N``, to N HTTP clients of
+``/analytics/live/<id>/feed.mjpg``). The viewers are asyncio clients in a separate
 process, so their own CPU is not counted. For 1 viewer and then for ``--viewers``, after a
 warm-up, the CPU seconds (user + system, all threads) of the worker and of daphne are read
 over a fixed window, with the frames each viewer received.

@@ -1,26 +1,21 @@
 """Probing a camera source: can it be opened, does it give a picture, and what is it like.
 
-:func:`probe_source` opens a URL with OpenCV's FFmpeg backend under open and read timeouts,
-decodes one frame and reports the stream's resolution, frame rate and codec. It never raises
-for a bad source and never puts credentials in its messages, so its result can be stored and
-shown as it is. It knows nothing of the database: :mod:`cameras.services.health` records it.
+:func:`probe_source` opens a URL with OpenCV's FFmpeg backend under open and read timeouts
+(:func:`cameras.sources.open_capture`), decodes one frame and reports the stream's resolution,
+frame rate and codec. It never raises for a bad source and never puts credentials in its
+messages, so its result can be stored and shown as it is. It knows nothing of the database: :mod:`cameras.services.health` records it.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import cv2
 
-from cameras.sources import redact_source_url
-
-# RTSP over TCP: UDP loses packets through NAT and firewalls and gives grey, smeared frames.
-# OpenCV reads this variable on every open; other protocols ignore the option.
-os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp")
+from cameras.sources import open_capture, redact_source_url, source_target
 
 STATUS_ONLINE = "online"
 STATUS_OFFLINE = "offline"
@@ -80,23 +75,15 @@ def probe_source(url: str, *, open_timeout: float, read_timeout: float) -> Probe
     * ``error``: something answered but gave no decodable picture.
     """
     shown = redact_source_url(url)
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
+    scheme = urlsplit(url).scheme.lower()
     if scheme == "file":
-        path = Path(unquote(parts.path))
+        path = Path(source_target(url))
         if not path.is_file():
             return _offline(f"File not found: {path}")
-        target = str(path)
-    elif scheme in {"rtsp", "rtsps", "http", "https"}:
-        target = url
-    else:
+    elif scheme not in {"rtsp", "rtsps", "http", "https"}:
         return _error(f"Unsupported source scheme {scheme or '(none)'!r} in {shown}")
 
-    params = [
-        cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(open_timeout * 1000),
-        cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(read_timeout * 1000),
-    ]  # fmt: skip
-    capture = cv2.VideoCapture(target, cv2.CAP_FFMPEG, params)
+    capture = open_capture(url, open_timeout=open_timeout, read_timeout=read_timeout)
     try:
         if not capture.isOpened():
             if scheme == "file":

@@ -1,14 +1,20 @@
-"""Camera source URLs and their credentials.
+"""Camera source URLs, their credentials, and opening them.
 
 Credentials are kept apart from the URL (``Camera.source_username`` / ``source_password``) so
 that the URL can be shown, logged and audited as it is; only the worker that opens the stream
-joins them back with :func:`source_url_with_credentials`.
+joins them back with :func:`source_url_with_credentials`. :func:`open_capture` is the one way
+a source is opened, by the health probe and by the analytics engine alike.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    import cv2
 
 # Query parameters that carry secrets in many cameras' URLs.
 SECRET_QUERY_KEYS = re.compile(
@@ -61,3 +67,30 @@ def source_secret_mask(value: str) -> str:
     if "://" in value:
         return redact_source_url(value)
     return "********"
+
+
+def source_target(url: str) -> str:
+    """What OpenCV opens for ``url``: a ``file://`` URL's local path, any other URL as it is."""
+    parts = urlsplit(url)
+    return unquote(parts.path) if parts.scheme.lower() == "file" else url
+
+
+def open_capture(url: str, *, open_timeout: float, read_timeout: float) -> cv2.VideoCapture:
+    """Open a source (rtsp, rtsps, http(s) MJPEG, file) with FFmpeg, under timeouts so that a
+    dead or silent camera never blocks its caller for longer than them. The caller releases it.
+    """
+    import cv2  # only the processes that open streams pay for OpenCV
+
+    # RTSP over TCP: UDP loses packets through NAT and firewalls and gives grey, smeared
+    # frames. OpenCV reads this variable at every open; other protocols ignore the option.
+    os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp")
+    return cv2.VideoCapture(
+        source_target(url),
+        cv2.CAP_FFMPEG,
+        [
+            cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+            int(open_timeout * 1000),
+            cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+            int(read_timeout * 1000),
+        ],
+    )

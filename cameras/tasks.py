@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 
-from cameras.services.health import camera_probe_enabled, cameras_probe_due, probe_lease_seconds
+from cameras.services.health import camera_probe_enabled, cameras_probe_due
 from compliance.services import acting_as
 
 # OpenCV's own timeouts end a probe first. The soft limit is a backstop for a decode that
-# ignores them; the hard limit kills the pool process, so a wedged probe can never hold a worker.
-PROBE_SOFT_TIME_LIMIT = probe_lease_seconds() + 5
-PROBE_TIME_LIMIT = PROBE_SOFT_TIME_LIMIT + 10
+# ignores them; the hard limit kills the pool process (prefork workers, see settings), so a
+# wedged probe can never hold a worker.
+PROBE_SOFT_TIME_LIMIT = settings.CAMERA_PROBE_SOFT_TIME_LIMIT_SECONDS
+PROBE_TIME_LIMIT = settings.CAMERA_PROBE_TIME_LIMIT_SECONDS
 
 
 @shared_task(

@@ -65,21 +65,30 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 def test_compose_names_the_production_services(compose):
     services = compose["services"]
-    assert {"postgres", "redis", "web", "worker", "scheduler"} <= set(services)
+    assert {"postgres", "redis", "web", "analytics", "worker", "scheduler"} <= set(services)
     assert "daphne" in services["web"]["command"]
+    assert services["analytics"]["command"] == ["python", "manage.py", "analytics_worker"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "vms", "worker"]
     assert services["scheduler"]["command"][:4] == ["celery", "-A", "vms", "beat"]
     assert "healthcheck" in services["postgres"]
     assert any("postgres" in volume for volume in services["postgres"]["volumes"])
 
 
-def test_compose_reserves_nvidia_gpus_for_the_worker(compose):
-    devices = compose["services"]["worker"]["deploy"]["resources"]["reservations"]["devices"]
+def test_compose_runs_celery_tasks_in_a_prefork_pool_where_time_limits_work(compose):
+    command = compose["services"]["worker"]["command"]
+    pool = [command[i + 1] for i, part in enumerate(command) if part in {"-P", "--pool"}]
+    assert pool == ["prefork"]
+    assert "--analytics" not in command  # the engine is a process of its own
+
+
+def test_compose_reserves_nvidia_gpus_for_the_analytics_engine(compose):
+    devices = compose["services"]["analytics"]["deploy"]["resources"]["reservations"]["devices"]
     assert {"driver": "nvidia", "count": "all", "capabilities": ["gpu"]} in devices
+    assert "deploy" not in compose["services"]["worker"]  # probes need no GPU
 
 
 def test_app_services_run_in_production_mode_against_postgres_and_redis(compose):
-    for name in ("web", "worker", "scheduler", "migrate"):
+    for name in ("web", "analytics", "worker", "scheduler", "migrate"):
         environment = compose["services"][name]["environment"]
         assert environment["VMS_DEPLOYMENT"] == "production"
         assert environment["VMS_DATABASE_URL"].startswith("postgres://")

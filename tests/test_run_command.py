@@ -2,6 +2,7 @@
 
 Embedded set-up exactly as ``bin/veil-run`` gives it — SQLite and the embedded Redis, no
 VMS_DATABASE_URL or VMS_REDIS_URL — with every port free and the data in a temporary directory.
+The embedded Redis is killed under the running Veil, as a fault would: it is restarted.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 import requests
 
 from vms.embedded import free_tcp_port
@@ -36,6 +38,13 @@ def _process_alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
 
 
 def _descendants(pid: int) -> set[int]:
@@ -60,13 +69,14 @@ class RunningVeil:
     """``veil_run`` in a child process, its output collected line by line."""
 
     def __init__(self, tmp_path: Path):
+        self.data_dir = tmp_path / "data"
         self.port = free_tcp_port()
         env = {
             k: v for k, v in os.environ.items() if k not in {"VMS_REDIS_URL", "VMS_DATABASE_URL"}
         }
         env.update(
             {
-                "VMS_DATA_DIR": str(tmp_path / "data"),
+                "VMS_DATA_DIR": str(self.data_dir),
                 "VMS_DEMO_RTSP_PORT": str(free_tcp_port()),
                 "VMS_DEMO_HTTP_PORT": str(free_tcp_port()),
                 "PYTHONUNBUFFERED": "1",
@@ -106,6 +116,18 @@ class RunningVeil:
             time.sleep(0.5)
         pytest.fail(f"veil_run printed no URL within {timeout} s:\n{self.output}")
 
+    def wait_for_output(self, pattern: str, timeout: float) -> re.Match:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(pattern, self.output)
+            if match:
+                return match
+            if self.process.poll() is not None:
+                self.reader.join(timeout=5)
+                pytest.fail(f"veil_run exited with {self.process.returncode}:\n{self.output}")
+            time.sleep(0.2)
+        pytest.fail(f"veil_run printed no {pattern!r} within {timeout} s:\n{self.output}")
+
     def credentials(self) -> dict[str, tuple[str, str]]:
         found = re.findall(r"^\s+(Guard|Supervisor|DPO|Admin)\s+(\S+)\s+(\S+)$", self.output, re.M)
         return {role: (username, password) for role, username, password in found}
@@ -143,7 +165,7 @@ def test_run_command_serves_veil_with_demo_data_and_stops_cleanly(veil):
     assert set(credentials) == {"Guard", "Supervisor", "DPO", "Admin"}, veil.output
 
     children = _descendants(veil.process.pid)
-    assert len(children) >= 5  # redis, web, worker (+ pool), scheduler, demo streams
+    assert len(children) >= 6  # redis, web, worker (+ pool), analytics, scheduler, demo streams
 
     admin = _log_in(url, *credentials["Admin"])
     cameras = admin.get(url + "cameras/", timeout=30)
@@ -158,6 +180,9 @@ def test_run_command_serves_veil_with_demo_data_and_stops_cleanly(veil):
     assert "Lobby entrance" in guard_cameras.text
     assert "Warehouse dock" not in guard_cameras.text
 
+    _embedded_redis_dies_and_is_restarted(veil, guard, url)
+
+    children |= _descendants(veil.process.pid)  # the restarted Redis must stop too
     veil.process.send_signal(signal.SIGTERM)
     assert veil.process.wait(timeout=60) == 0, veil.output
     veil.reader.join(timeout=5)
@@ -166,6 +191,34 @@ def test_run_command_serves_veil_with_demo_data_and_stops_cleanly(veil):
     while time.monotonic() < deadline and any(_process_alive(pid) for pid in children):
         time.sleep(0.2)
     assert [pid for pid in children if _process_alive(pid)] == []
+
+
+def _embedded_redis_dies_and_is_restarted(veil: RunningVeil, guard: requests.Session, url: str):
+    """SIGKILL the embedded Redis: veil_run says so and restarts it at the same address (port
+    and password), the analytics engine publishes live frames through it again on its own,
+    and pages keep serving."""
+    port = int(veil.wait_for_output(r"embedded Redis on 127\.0\.0\.1:(\d+)", 5).group(1))
+    config = (veil.data_dir / "redis" / "redis.conf").read_text()
+    password = re.search(r"^requirepass (\S+)$", config, re.M).group(1)
+    (redis_pid,) = [
+        pid for pid in _descendants(veil.process.pid) if "redis-server" in _cmdline(pid)
+    ]
+    os.kill(redis_pid, signal.SIGKILL)
+    veil.wait_for_output(r"redis exited unexpectedly \(code -9\); restarting it", 30)
+    veil.wait_for_output(r"redis restarted \(pid \d+\)", 30)
+
+    client = redis.Redis(host="127.0.0.1", port=port, password=password, socket_timeout=10)
+    assert client.ping()
+    live = client.pubsub()
+    live.psubscribe("*:live:*")
+    deadline = time.monotonic() + 120  # the engine may still be loading its models
+    frame = None
+    while frame is None and time.monotonic() < deadline:
+        frame = live.get_message(ignore_subscribe_messages=True, timeout=1.0)
+    analytics_log = (veil.data_dir / "logs" / "analytics.log").read_text(errors="replace")
+    assert frame is not None, f"no live frame after the restart:\n{analytics_log[-4000:]}"
+    live.close()
+    assert guard.get(url + "cameras/", timeout=30).status_code == 200
 
 
 def test_run_command_refuses_a_port_in_use(tmp_path):

@@ -1,52 +1,16 @@
 """The Celery application shared by the web process, workers and the scheduler.
 
-``celery -A vms worker --analytics`` also runs the analytics engine in the worker process:
-it takes cameras through Redis leases and analyses them (see ``analytics/worker``). Run such
-workers with a thread pool (``-P threads``): the engine's threads and model sessions must
-not be forked.
+Workers run short tasks (camera probes and the like) in a prefork pool, where the time limits
+set in ``vms/settings.py`` work: a hung task is killed and its process replaced. The analytics
+engine is not a Celery worker; it is a process of its own (``manage.py analytics_worker``).
 """
 
 import os
 
-from celery import Celery, bootsteps
-from click import Option
+from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vms.settings")
 
 app = Celery("vms")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-
-app.user_options["worker"].add(
-    Option(
-        ["--analytics"],
-        is_flag=True,
-        default=False,
-        help="Also analyse cameras in this worker (GPU when present).",
-    )
-)
-
-
-class AnalyticsStep(bootsteps.StartStopStep):
-    """Starts and stops the analytics engine with the worker."""
-
-    requires = {"celery.worker.components:Pool"}
-
-    def __init__(self, parent, analytics=False, **options):
-        super().__init__(parent, **options)
-        self.enabled = bool(analytics) or os.environ.get("VMS_ANALYTICS_WORKER") == "1"
-        self.engine = None
-
-    def start(self, parent):
-        from analytics.worker.engine import AnalyticsWorker
-
-        self.engine = AnalyticsWorker()
-        self.engine.start()
-
-    def stop(self, parent):
-        if self.engine is not None:
-            self.engine.stop()
-            self.engine = None
-
-
-app.steps["worker"].add(AnalyticsStep)

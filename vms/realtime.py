@@ -3,6 +3,9 @@
 Consumers join one group per camera they may see (checked through the permission gate when
 they subscribe), so fan-out reaches only permitted users.
 
+The names of channels and groups live here, so that web code and the analytics engine agree on
+them without the web importing the engine (and its detectors).
+
 Sends from synchronous code (services, workers) go through one long-lived event loop per
 process, so the channel layer's Redis connections are reused: a fresh loop per send (what
 ``async_to_sync`` does outside an event loop) would open new connections for every alert.
@@ -16,7 +19,10 @@ import os
 import threading
 
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +31,24 @@ SEND_TIMEOUT_SECONDS = 5.0
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_pid: int | None = None
 _loop_lock = threading.Lock()
+# Whether the last push failed: while Redis is away, only the first failure is logged.
+_push_failing = False
+
+
+def redis_prefix() -> str:
+    """The deployment's Redis namespace (the channel layer's prefix): live channels and camera
+    leases live under it, so two deployments (or test runs) sharing a Redis never meet."""
+    return settings.CHANNEL_LAYERS["default"]["CONFIG"].get("prefix", "veil")
+
+
+def live_channel(camera_id: int) -> str:
+    """The Redis pub/sub channel the engine publishes a camera's anonymised JPEG frames to."""
+    return f"{redis_prefix()}:live:{camera_id}"
+
+
+def live_last_key(camera_id: int) -> str:
+    """The Redis key holding a camera's newest anonymised frame (a new viewer's first picture)."""
+    return live_channel(camera_id) + ":last"
 
 
 def camera_group(camera_id: int) -> str:
@@ -61,11 +85,30 @@ def send_to_group_on_commit(group: str, event: dict) -> None:
     """Send ``event`` to ``group`` once the current transaction commits (at once outside one)."""
 
     def send() -> None:
+        global _push_failing
         try:
             group_send(group, event)
-        except Exception:
-            # The row is committed; a lost push is recovered by the client's resume.
-            logger.exception("could not push %s to %s", event.get("type"), group)
+        except Exception as error:
+            # The row is committed; a lost push is recovered by the client's resume. While the
+            # channel layer is down every push fails: say so once, not once per event.
+            if not _push_failing:
+                _push_failing = True
+                unreachable = isinstance(
+                    error, OSError | TimeoutError | RedisConnectionError | RedisTimeoutError
+                )
+                logger.log(
+                    logging.WARNING if unreachable else logging.ERROR,
+                    "could not push %s to %s (%r); pushes are failing, not logged again "
+                    "until one succeeds",
+                    event.get("type"),
+                    group,
+                    error,
+                    exc_info=not unreachable,  # a bug's traceback; not Redis being away
+                )
+            return
+        if _push_failing:
+            _push_failing = False
+            logger.info("pushes are delivered again")
 
     transaction.on_commit(send)
 

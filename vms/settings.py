@@ -148,6 +148,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = timedelta(hours=6)
 CELERY_TIMEZONE = "UTC"
+# Prefork: each task runs in a pool process, so time limits work. The soft limit raises
+# SoftTimeLimitExceeded in the task; past the hard limit its process is killed and replaced and
+# the worker serves the next task. (A thread pool cannot enforce either: a hung task would hold
+# its thread for good.) Long jobs set their own limits; the analytics engine is not a Celery
+# worker at all (``manage.py analytics_worker``).
+CELERY_WORKER_POOL = "prefork"
+CELERY_TASK_SOFT_TIME_LIMIT = env.float("VMS_TASK_SOFT_TIME_LIMIT", default=300.0)
+CELERY_TASK_TIME_LIMIT = env.float("VMS_TASK_TIME_LIMIT", default=360.0)
 CELERY_BEAT_SCHEDULE = {
     "camera-probe-due": {
         "task": "cameras.tasks.camera_probe_due",
@@ -172,6 +180,15 @@ CAMERA_PROBE_OPEN_TIMEOUT_SECONDS = env.float("VMS_PROBE_OPEN_TIMEOUT", default=
 CAMERA_PROBE_READ_TIMEOUT_SECONDS = env.float("VMS_PROBE_READ_TIMEOUT", default=8.0)
 CAMERA_PROBE_BACKOFF_BASE_SECONDS = env.float("VMS_PROBE_BACKOFF_BASE", default=30.0)
 CAMERA_PROBE_BACKOFF_MAX_SECONDS = env.float("VMS_PROBE_BACKOFF_MAX", default=900.0)
+# A probe's own time limits, a backstop for a decoder that ignores the timeouts above. Default:
+# the longest an honest probe takes (open, a frame, the MJPEG rate sample) plus a margin.
+CAMERA_PROBE_SOFT_TIME_LIMIT_SECONDS = env.float(
+    "VMS_PROBE_SOFT_TIME_LIMIT",
+    default=CAMERA_PROBE_OPEN_TIMEOUT_SECONDS + 2 * CAMERA_PROBE_READ_TIMEOUT_SECONDS + 10.0,
+)
+CAMERA_PROBE_TIME_LIMIT_SECONDS = env.float(
+    "VMS_PROBE_TIME_LIMIT", default=CAMERA_PROBE_SOFT_TIME_LIMIT_SECONDS + 10.0
+)
 
 # --- Accounts, sessions, passwords -----------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -6,7 +6,6 @@ from analytics.services.alerts import (  # noqa: F401
     alert_media_open,
     alert_raise,
     alert_thumbnails_shown_record,
-    camera_stream_status_record,
     detector_models_record,
     live_view_record,
 )

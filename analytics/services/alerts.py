@@ -1,4 +1,4 @@
-"""Writes of the analytics app: alerts and what workers learn about cameras."""
+"""Writes of the analytics app about alerts: raising them, attaching clips, opening media."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from analytics.models import Alert
-from analytics.payloads import alert_payload, camera_status_payload
+from analytics.payloads import alert_payload
 from analytics.rules import RuleHit
-from cameras.models import Camera, CameraStatus
+from cameras.models import Camera
 from vms.realtime import send_to_camera_on_commit
 
 logger = logging.getLogger(__name__)
@@ -62,39 +61,18 @@ def alert_raise(
 
 
 def alert_clip_attach(*, alert: Alert, clip_mp4: bytes) -> Alert:
-    """Add the anonymised clip to an alert already raised (and already pushed)."""
+    """Add the anonymised clip to an alert already raised (and already pushed), and push
+    ``alert.updated`` on commit so open pages (the wall, the triage page) show the clip."""
     alert.clip.save("clip.mp4", ContentFile(clip_mp4), save=False)
-    Alert.objects.filter(pk=alert.pk).update(clip=alert.clip.name)
-    return alert
-
-
-@transaction.atomic
-def camera_stream_status_record(*, camera_id: int, online: bool, message: str = "") -> bool:
-    """Record what the analysing worker sees of a stream; push a change of status.
-
-    Returns whether the status changed.
-    """
-    camera = Camera.objects.select_for_update().filter(pk=camera_id).first()
-    if camera is None:
-        return False
-    new_status = CameraStatus.ONLINE if online else CameraStatus.OFFLINE
-    fields = []
-    if online:
-        camera.last_seen_at = timezone.now()
-        fields.append("last_seen_at")
-    changed = camera.status != new_status or (not online and camera.status_message != message)
-    if changed:
-        camera.status = new_status
-        camera.status_message = "" if online else message[:500]
-        fields += ["status", "status_message"]
-    if fields:
-        # save(), not update(): status changes reach the audit log like any other change.
-        camera.save(update_fields=fields)
-    if changed:
+    with transaction.atomic():
+        # update(), not save(): the status may have been decided meanwhile, and only the clip
+        # is ours to write. The pushed payload is read back, so it carries that decision too.
+        Alert.objects.filter(pk=alert.pk).update(clip=alert.clip.name)
+        current = Alert.objects.select_related("camera__site", "rule").get(pk=alert.pk)
         send_to_camera_on_commit(
-            camera_id, {"type": "camera.status", "camera": camera_status_payload(camera)}
+            current.camera_id, {"type": "alert.updated", "alert": alert_payload(current)}
         )
-    return changed
+    return current
 
 
 @transaction.atomic

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET
 
 from analytics import selectors, services
 from analytics.live import hub
-from analytics.worker.engine import live_last_key
 from vms.permissions import Perm, permission_required
+from vms.realtime import live_last_key
 
 
 def _media_response(field, content_type: str) -> FileResponse:

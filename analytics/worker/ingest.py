@@ -10,7 +10,6 @@ camera. A drop reconnects with exponential backoff; a camera that stays down is 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -19,14 +18,17 @@ from urllib.parse import urlsplit
 import cv2
 import numpy as np
 
-logger = logging.getLogger(__name__)
+from cameras.sources import open_capture
 
-# RTSP over TCP: no lost packets smearing frames, and it passes firewalls.
-os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp")
+logger = logging.getLogger(__name__)
 
 BACKOFF_START_SECONDS = 1.0
 BACKOFF_MAX_SECONDS = 30.0
 DOWN_AFTER_SECONDS = 10.0
+# Opening a source, and then each frame, may take this long before the connection counts as
+# lost (and is opened again, backing off; a camera down for DOWN_AFTER_SECONDS is reported).
+OPEN_TIMEOUT_SECONDS = 8.0
+READ_TIMEOUT_SECONDS = 8.0
 
 
 @dataclass
@@ -34,24 +36,6 @@ class Sample:
     frame: np.ndarray
     captured_at: float  # epoch seconds, taken when the frame was decoded
     sequence: int
-
-
-def open_capture(
-    url: str, *, open_timeout: float = 8.0, read_timeout: float = 8.0
-) -> cv2.VideoCapture:
-    """Open a source with FFmpeg, with timeouts so a dead camera never blocks forever."""
-    parts = urlsplit(url)
-    target = parts.path if parts.scheme == "file" else url
-    return cv2.VideoCapture(
-        target,
-        cv2.CAP_FFMPEG,
-        [
-            cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
-            int(open_timeout * 1000),
-            cv2.CAP_PROP_READ_TIMEOUT_MSEC,
-            int(read_timeout * 1000),
-        ],
-    )
 
 
 class CameraStream(threading.Thread):
@@ -109,7 +93,9 @@ class CameraStream(threading.Thread):
     def run(self) -> None:
         backoff = BACKOFF_START_SECONDS
         while not self._stopping.is_set():
-            capture = open_capture(self.url)
+            capture = open_capture(
+                self.url, open_timeout=OPEN_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS
+            )
             if not capture.isOpened():
                 self._mark_down("cannot open the stream")
                 capture.release()

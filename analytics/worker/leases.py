@@ -4,6 +4,7 @@ Each camera is analysed by one worker at a time. A worker holds a lease per came
 key with a time-to-live that the worker's heartbeat renews. A worker that dies stops renewing;
 its leases expire and the next scan of another worker takes the cameras over. Workers also
 announce themselves, so each takes only its fair share and a new worker gets cameras too.
+Which cameras to hold, and what holding one means, is :mod:`analytics.worker.ownership`.
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ class CameraLeases:
 
     def renew(self, camera_id: int) -> bool:
         return bool(self._renew(keys=[self._key(camera_id)], args=[self.worker_id, self.ttl_ms]))
+
+    def renew_or_acquire(self, camera_id: int) -> bool:
+        """Keep a camera held: renew its lease, or take it afresh if the lease lapsed (Redis
+        was away, or came back empty) and no other worker took it meanwhile."""
+        return self.renew(camera_id) or self.try_acquire(camera_id)
 
     def release(self, camera_id: int) -> None:
         self._release(keys=[self._key(camera_id)], args=[self.worker_id])

@@ -4,14 +4,13 @@ A probe's outcome is stored on the camera (status, message, measured facts). An 
 is probed again after the regular interval; a failing one backs off exponentially
 (``CAMERA_PROBE_BACKOFF_BASE_SECONDS * 2**(failures - 1)``, capped at
 ``CAMERA_PROBE_BACKOFF_MAX_SECONDS``), so a dead camera costs a worker a few seconds now and
-then rather than every beat. Status changes reach the audit trail through django-auditlog; the
-scheduling fields are excluded there as bookkeeping (see ``compliance.audit``).
+then rather than every beat. What a probe finds is stored by the one status writer,
+:mod:`cameras.services.status`, shared with the analytics engine.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -20,22 +19,7 @@ from django.utils import timezone
 
 from cameras.health import ProbeResult, probe_source
 from cameras.models import Camera
-from cameras.sources import redact_source_url
-
-PROBE_FIELDS = [
-    "status",
-    "status_message",
-    "last_probe_at",
-    "last_seen_at",
-    "next_probe_at",
-    "probe_failures",
-    "width",
-    "height",
-    "frame_rate",
-    "codec",
-]
-
-STATUS_MESSAGE_MAX = Camera._meta.get_field("status_message").max_length
+from cameras.services.status import camera_status_record
 
 
 def probe_interval_seconds() -> float:
@@ -55,16 +39,13 @@ def probe_backoff_seconds(failures: int) -> float:
 
 
 def probe_lease_seconds() -> float:
-    """Longest a probe can take: open and read timeouts plus the slow MJPEG rate sample."""
-    return (
-        settings.CAMERA_PROBE_OPEN_TIMEOUT_SECONDS
-        + 2 * settings.CAMERA_PROBE_READ_TIMEOUT_SECONDS
-        + 5.0
-    )
+    """Longest a probe can take: its task's hard time limit (the worker kills it then)."""
+    return settings.CAMERA_PROBE_TIME_LIMIT_SECONDS
 
 
 def camera_probe(*, camera: Camera, now: datetime | None = None) -> ProbeResult:
-    """Probe the camera's stream and store what was found.
+    """Probe the camera's stream and store what was found (through the one status writer,
+    :func:`cameras.services.status.camera_status_record`, which pushes a change).
 
     On success: status online, last seen, resolution, frame rate and codec; failures reset;
     next probe after the regular interval. On failure: status offline or error with a message
@@ -77,23 +58,32 @@ def camera_probe(*, camera: Camera, now: datetime | None = None) -> ProbeResult:
         read_timeout=settings.CAMERA_PROBE_READ_TIMEOUT_SECONDS,
     )
     now = now or timezone.now()
-    camera.status = result.status
-    # probe_source redacts credentials; the stored message, read by every role, loses the
-    # source itself (and any credential a library echoed back).
-    camera.status_message = _without_source(result.message, camera)[:STATUS_MESSAGE_MAX]
-    camera.last_probe_at = now
+    facts: dict = {"last_probe_at": now}
     if result.ok:
-        camera.last_seen_at = now
-        camera.probe_failures = 0
-        camera.width, camera.height = result.width, result.height
-        camera.frame_rate, camera.codec = result.frame_rate, result.codec
         # Slightly under one interval, so the beat one interval from now finds it due.
         interval = probe_interval_seconds()
-        camera.next_probe_at = now + timedelta(seconds=interval - min(5.0, interval / 4))
+        facts.update(
+            probe_failures=0,
+            next_probe_at=now + timedelta(seconds=interval - min(5.0, interval / 4)),
+            width=result.width,
+            height=result.height,
+            frame_rate=result.frame_rate,
+            codec=result.codec,
+        )
     else:
-        camera.probe_failures += 1
-        camera.next_probe_at = now + timedelta(seconds=probe_backoff_seconds(camera.probe_failures))
-    camera.save(update_fields=PROBE_FIELDS)
+        failures = camera.probe_failures + 1
+        facts.update(
+            probe_failures=failures,
+            next_probe_at=now + timedelta(seconds=probe_backoff_seconds(failures)),
+        )
+    camera_status_record(
+        camera_id=camera.pk,
+        status=result.status,
+        # probe_source already redacts credentials; the writer takes the source itself out.
+        message=result.message,
+        seen_at=now if result.ok else None,
+        facts=facts,
+    )
     return result
 
 
@@ -124,24 +114,3 @@ def cameras_probe_due(*, now: datetime | None = None) -> list[int]:
         # excluded from the audit trail (compliance.audit), and no status changes here.
         Camera.objects.filter(pk__in=due).update(next_probe_at=lease)
     return due
-
-
-def _without_source(message: str, camera: Camera) -> str:
-    """The probe's message with no trace of the camera's source.
-
-    Every role that sees a camera reads its status message (lists, the wall, status pushes),
-    but only holders of ``Perm.VIEW_CAMERA_SOURCE`` may learn where the un-anonymised stream
-    is: the URL (with or without credentials), its host and, for files, the path go.
-    """
-    url = camera.stream_url()
-    parts = urlsplit(camera.source_url)
-    shown = {url, redact_source_url(url), camera.source_url, camera.source_url_display}
-    if parts.scheme == "file":
-        shown.add(unquote(parts.path))
-    for text in sorted(shown, key=len, reverse=True):  # longest first: a URL before its host
-        if text:
-            message = message.replace(text, "the source")
-    for secret in (parts.netloc, parts.hostname, camera.source_password, camera.source_username):
-        if secret and len(secret) >= 3:
-            message = message.replace(secret, "***")
-    return message

@@ -2,7 +2,8 @@
 // console/socket.js, shared with the wall):
 // * detail: keep the status badge honest while the page is open — an "alert.updated" about
 //   this alert (someone else decided) updates #alert-status and shows #alert-updated-notice so
-//   the guard reloads before acting;
+//   the guard reloads before acting; a clip encoded after the alert replaces #alert-no-clip
+//   with the player;
 // * list: rows follow decisions made elsewhere; ticking alerts for "Acknowledge selected";
 // * both: escalations sent to this user (supervisors) show a toast and move the header count;
 //   relative time hints stay fresh.
@@ -32,6 +33,23 @@ function showDetailStatus(alert) {
   setBadge(badge, alert.status);
   const notice = document.getElementById("alert-updated-notice");
   if (notice) notice.hidden = false;
+}
+
+// The clip is encoded after the alert: swap the placeholder for the player when it arrives.
+function showClip(alert) {
+  const placeholder = document.getElementById("alert-no-clip");
+  if (!alert.clip_url || !placeholder || document.getElementById("alert-clip")) return;
+  const head = document.createElement("h3");
+  head.className = "clip-head";
+  head.textContent = "Clip";
+  const video = document.createElement("video");
+  video.id = "alert-clip";
+  video.className = "alert-clip";
+  video.controls = true;
+  video.preload = "none";
+  video.src = alert.clip_url;
+  video.textContent = "Your browser cannot play this clip.";
+  placeholder.replaceWith(head, video);
 }
 
 // --- List: rows follow decisions; bulk selection -----------------------------------------
@@ -96,7 +114,10 @@ function receive(data) {
     window.veilTriage.connected = true;
   } else if (message.type === "alert.updated") {
     inbox.updated(message.alert);
-    if (page === "detail" && message.alert?.id === alertId) showDetailStatus(message.alert);
+    if (page === "detail" && message.alert?.id === alertId) {
+      showDetailStatus(message.alert);
+      showClip(message.alert);
+    }
     if (page === "list") showRowStatus(message.alert);
   } else if (message.type === "alert.escalated") {
     inbox.escalated(message.alert);

@@ -1,6 +1,6 @@
 """Real processes for the live analytics tests: an ASGI server (daphne) and analytics workers
-(``celery -A vms worker --analytics -P threads``), both on pytest-django's test database, the
-test Redis and a Redis namespace (channel prefix) unique to this test session.
+(``python manage.py analytics_worker``), both on pytest-django's test database, the test Redis
+and a Redis namespace (channel prefix) unique to this test session.
 
     def test_x(asgi_server, analytics_workers):
         guard = http_login(asgi_server, user)           # tests/analytics/helpers.py
@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -167,21 +168,17 @@ class AnalyticsWorkers:
     log_dir: Path
     started: list[AnalyticsWorkerProcess] = field(default_factory=list)
 
-    def start(self) -> AnalyticsWorkerProcess:
-        """Start ``celery -A vms worker --analytics -P threads`` and wait until it is ready."""
+    def start(self, **env: str) -> AnalyticsWorkerProcess:
+        """Start ``manage.py analytics_worker`` (``env`` added to the environment) and wait until
+        it has started."""
         name = f"analytics{len(self.started) + 1}-{uuid.uuid4().hex[:6]}"
         log_path = self.log_dir / f"{name}.log"
-        argv = [
-            sys.executable, "-m", "celery", "-A", "vms", "worker", "--analytics",
-            "-P", "threads", "-c", "1", "-Q", self.env["VMS_CELERY_QUEUE"],
-            "-n", f"{name}@%h", "--loglevel", "INFO",
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
-        ]  # fmt: skip
+        argv = [sys.executable, "manage.py", "analytics_worker"]
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
                 argv,
                 cwd=settings.BASE_DIR,
-                env=self.env,
+                env={**self.env, **env},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -190,7 +187,7 @@ class AnalyticsWorkers:
         worker = AnalyticsWorkerProcess(name=name, log_path=log_path, process=process)
         self.started.append(worker)
         deadline = time.monotonic() + WORKER_START_TIMEOUT
-        while " ready." not in worker.log():
+        while f"analytics worker {socket.gethostname()}:{process.pid}:" not in worker.log():
             if process.poll() is not None:
                 raise RuntimeError(f"worker {name} exited ({process.returncode}):\n{worker.log()}")
             if time.monotonic() > deadline:
@@ -211,7 +208,6 @@ def analytics_workers(
     env = _process_env(
         channel_prefix,
         shared_media_root,
-        VMS_CELERY_QUEUE=f"{channel_prefix}-queue",  # never take another run's tasks
         VMS_INFERENCE_THREADS="1",  # two cores shared by workers, daphne and the test
     )
     workers = AnalyticsWorkers(env=env, log_dir=tmp_path)

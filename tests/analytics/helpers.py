@@ -58,7 +58,7 @@ def lease_owner(camera_id: int) -> str | None:
     """Who holds the camera's lease right now (``host:pid:nonce``), read from Redis."""
     import redis
 
-    from analytics.worker.engine import redis_prefix
+    from vms.realtime import redis_prefix
 
     client = redis.Redis.from_url(settings.REDIS_URL)
     try:

@@ -23,11 +23,13 @@ from accounts.roles import Role
 from analytics import services
 from analytics.models import Rule, Zone
 from analytics.rules import RuleHit
-from analytics.worker.engine import live_channel
+from cameras.models import CameraStatus
+from cameras.services import camera_status_record
 from compliance.models import AccessEvent, AccessKind
 from tests.analytics.helpers import http_login
 from tests.factories import CameraFactory, SiteFactory, UserFactory
 from vms.asgi import application
+from vms.realtime import live_channel
 
 ORIGIN = (b"origin", b"http://127.0.0.1")
 pytestmark = pytest.mark.django_db(transaction=True)  # consumers read from other threads
@@ -121,8 +123,8 @@ def test_out_of_scope_subscription_is_refused_and_its_alerts_never_arrive(scene)
         assert message["alert"]["kind"] == Rule.Kind.PERSON_IN_ZONE
         assert message["alert"]["snapshot_url"] == f"/analytics/alerts/{alert.pk}/snapshot.jpg"
         # A camera status change reaches the same socket, as it commits.
-        await sync_to_async(services.camera_stream_status_record)(
-            camera_id=camera.pk, online=False, message="cannot open the stream"
+        await sync_to_async(camera_status_record)(
+            camera_id=camera.pk, status=CameraStatus.OFFLINE, message="cannot open the stream"
         )
         status = await socket.receive_json_from(timeout=5)
         assert status["type"] == "camera.status"

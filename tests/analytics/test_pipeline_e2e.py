@@ -1,5 +1,5 @@
 """End to end, with real parts only: an RTSP camera streaming a scene with a real face and a
-plate → a real Celery analytics worker → an alert row → a guard's real websocket (through
+plate → a real analytics worker → an alert row → a guard's real websocket (through
 daphne) gets the alert; a guard of another site gets nothing; the stored snapshot has the face
 blurred (measured against the scene's ground truth) and the rest of the picture intact.
 """
@@ -21,6 +21,7 @@ from compliance.models import AccessEvent, AccessKind
 from privacy.detectors.centerface import CenterFaceDetector
 from tests.analytics.helpers import http_login, receive_json, wait_for, websocket
 from tests.factories import CameraFactory, SiteFactory, UserFactory
+from vms.geometry import box_iou
 
 WHOLE_FRAME = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]
 ALERT_TIMEOUT = 120.0  # worker start, RTSP connect, models warm-up, first person seen
@@ -63,14 +64,6 @@ def _background_mask(shape, truth: dict, margin: int = 24) -> np.ndarray:
             y0, x0 = max(0, box["y"] - margin), max(0, box["x"] - margin)
             mask[y0 : box["y"] + box["h"] + margin, x0 : box["x"] + box["w"] + margin] = False
     return mask
-
-
-def _iou(a, b) -> float:
-    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union else 0.0
 
 
 async def _guards_listen(asgi_server, permitted, other, camera, other_camera, workers):
@@ -180,10 +173,10 @@ def _assert_face_blurred_rest_intact(jpeg: bytes, stream) -> None:
     detector = CenterFaceDetector()
     found_in_original, found_in_snapshot = detector.detect([original, snapshot])
     original_score = max(
-        (d.score for d in found_in_original if _iou(d.box, face_box) > 0.3), default=0
+        (d.score for d in found_in_original if box_iou(d.box, face_box) > 0.3), default=0
     )
     snapshot_score = max(
-        (d.score for d in found_in_snapshot if _iou(d.box, face_box) > 0.1), default=0
+        (d.score for d in found_in_snapshot if box_iou(d.box, face_box) > 0.1), default=0
     )
     print(f"face score: original {original_score:.2f}, snapshot {snapshot_score:.2f}")
     assert original_score >= FACE_FOUND

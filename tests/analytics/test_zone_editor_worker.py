@@ -29,7 +29,7 @@ def _live_frame(camera_id: int) -> np.ndarray | None:
     import redis
     from django.conf import settings
 
-    from analytics.worker.engine import live_last_key
+    from vms.realtime import live_last_key
 
     client = redis.Redis.from_url(settings.REDIS_URL)
     try:

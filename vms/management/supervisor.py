@@ -5,6 +5,11 @@ started too (Celery's pool, the demo streams' encoders), and a Ctrl-C in the ter
 only the supervisor, which then stops the children in order. On Linux each child also gets
 SIGTERM if the supervisor itself dies, so nothing is left running behind a killed launcher.
 Output goes to one log file per child under ``DATA_DIR/logs``; the terminal stays readable.
+
+What the children stand on (the embedded Redis) is supervised too, as a *foundation*: when it
+dies it is restarted in place — same port, same password, so every child's URL stays valid and
+each reconnects on its own — up to :data:`RESTART_LIMIT` times in :data:`RESTART_WINDOW_SECONDS`;
+past that the run stops, naming it. Foundations stop last, after every child.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
+RESTART_LIMIT = 5
+RESTART_WINDOW_SECONDS = 60.0
 
 
 def die_with_parent() -> None:
@@ -44,6 +51,10 @@ class Child:
     argv: list[str]
     log_path: Path
     process: subprocess.Popen | None = field(default=None, repr=False)
+    # A foundation's way to start again (None: a death ends the run), and its restart times.
+    restart: Callable[[], subprocess.Popen] | None = field(default=None, repr=False)
+    restarted_at: list[float] = field(default_factory=list, repr=False)
+    gave_up: bool = False
 
     def log_tail(self, lines: int = 25) -> str:
         try:
@@ -53,7 +64,8 @@ class Child:
 
 
 class Supervisor:
-    """Runs children and stops them all when one dies or a stop signal arrives."""
+    """Runs children and stops them all when one dies or a stop signal arrives; restarts a
+    foundation that dies."""
 
     def __init__(
         self, *, env: dict[str, str], cwd: Path, log_dir: Path, say: Callable[[str], None]
@@ -63,6 +75,7 @@ class Supervisor:
         self.log_dir = log_dir
         self.say = say
         self.children: list[Child] = []
+        self.foundations: list[Child] = []
         self.stop_requested: int | None = None
 
     def install_signal_handlers(self) -> None:
@@ -116,12 +129,56 @@ class Supervisor:
         self.children.append(child)
         return child
 
+    def supervise_foundation(
+        self,
+        name: str,
+        process: subprocess.Popen,
+        *,
+        log_path: Path,
+        restart: Callable[[], subprocess.Popen],
+    ) -> Child:
+        """Watch a process started elsewhere that the children need (the embedded Redis):
+        ``restart`` starts it again, in place, when it dies."""
+        child = Child(name=name, argv=list(map(str, process.args)), log_path=log_path)
+        child.process, child.restart = process, restart
+        self.foundations.append(child)
+        return child
+
     def dead_child(self) -> Child | None:
-        """The first child that has exited, if any."""
-        for child in self.children:
-            if child.process is not None and child.process.poll() is not None:
+        """The first process that has exited and is not restarted, if any. A foundation that
+        died is restarted here (within its limit), so only one that cannot be is returned."""
+        for child in [*self.foundations, *self.children]:
+            if child.process is None or child.process.poll() is None:
+                continue
+            if not self._restart(child):
                 return child
         return None
+
+    def _restart(self, child: Child) -> bool:
+        """Start a dead foundation again; False for a plain child, or once restarts failed or
+        came too often (the run then stops, naming it)."""
+        if child.restart is None or child.gave_up:
+            return False
+        now = time.monotonic()
+        child.restarted_at = [t for t in child.restarted_at if now - t < RESTART_WINDOW_SECONDS]
+        code = child.process.returncode
+        if len(child.restarted_at) >= RESTART_LIMIT:
+            child.gave_up = True
+            self.say(
+                f"{child.name} exited (code {code}) after {RESTART_LIMIT} restarts within "
+                f"{RESTART_WINDOW_SECONDS:.0f} s; not restarting it again"
+            )
+            return False
+        self.say(f"{child.name} exited unexpectedly (code {code}); restarting it")
+        child.restarted_at.append(now)
+        try:
+            child.process = child.restart()
+        except (OSError, RuntimeError) as error:
+            child.gave_up = True
+            self.say(f"{child.name} could not be restarted: {error}")
+            return False
+        self.say(f"{child.name} restarted (pid {child.process.pid}); the others reconnect to it")
+        return True
 
     def wait_for_http(self, url: str, *, timeout: float) -> bool:
         """Wait until ``url`` answers any HTTP status below 500, while every child lives."""
@@ -151,8 +208,13 @@ class Supervisor:
         return None
 
     def stop_all(self, *, timeout: float = 20.0) -> None:
+        """Stop every child, then the foundations they stood on."""
+        self._stop_group(self.children, timeout=timeout)
+        self._stop_group(self.foundations, timeout=timeout)
+
+    def _stop_group(self, children: list[Child], *, timeout: float) -> None:
         """SIGTERM every child's process group, newest first; SIGKILL what outlives ``timeout``."""
-        running = [c for c in reversed(self.children) if c.process and c.process.poll() is None]
+        running = [c for c in reversed(children) if c.process and c.process.poll() is None]
         for child in running:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(child.process.pid, signal.SIGTERM)
@@ -166,6 +228,6 @@ class Supervisor:
                     os.killpg(child.process.pid, signal.SIGKILL)
                 child.process.wait()
         # Grandchildren left behind in a group whose leader already exited.
-        for child in self.children:
+        for child in children:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(child.process.pid, signal.SIGKILL)

@@ -4,17 +4,21 @@ Order matters: settings read ``VMS_REDIS_URL`` at import, so the embedded Redis 
 and every later step runs as a child process with that URL in its environment.
 
     embedded Redis (unless VMS_REDIS_URL is set) → migrate → collectstatic → demo streams →
-    seed_demo → web (daphne) + worker (celery) + scheduler (celery beat) → wait for the URL
+    seed_demo → web (daphne) + worker (celery, prefork) + analytics (manage.py
+    analytics_worker) + scheduler (celery beat) → wait for the URL
 
 Ctrl-C or SIGTERM stops every child; a child that dies on its own stops the rest, and the
-command exits non-zero naming it.
+command exits non-zero naming it. The embedded Redis is supervised too: if it dies it is
+restarted at the same URL and the others reconnect (see ``vms/management/supervisor.py``).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -46,6 +50,11 @@ def _executable(name: str) -> str:
     return found
 
 
+def _restart_redis(embedded_redis: EmbeddedRedis) -> subprocess.Popen:
+    embedded_redis.start(preexec_fn=die_with_parent)
+    return embedded_redis.process
+
+
 def _readiness_path() -> str:
     """A page that answers without a login once Django serves requests: the login page."""
     try:
@@ -55,7 +64,10 @@ def _readiness_path() -> str:
 
 
 class Command(BaseCommand):
-    help = "Run Veil: Redis, migrations, demo data, web server, worker and scheduler."
+    help = (
+        "Run Veil: Redis, migrations, demo data, web server, worker, analytics engine and "
+        "scheduler."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -117,6 +129,12 @@ class Command(BaseCommand):
                     data_dir=data_dir / "redis", port=_env_int("VMS_EMBEDDED_REDIS_PORT", 0) or None
                 )
                 env["VMS_REDIS_URL"] = embedded_redis.start(preexec_fn=die_with_parent)
+                supervisor.supervise_foundation(
+                    "redis",
+                    embedded_redis.process,
+                    log_path=embedded_redis.log_path,
+                    restart=functools.partial(_restart_redis, embedded_redis),
+                )
                 self.say(
                     f"embedded Redis on 127.0.0.1:{embedded_redis.port} (data in {data_dir / 'redis'})"
                 )
@@ -207,6 +225,7 @@ class Command(BaseCommand):
         supervisor.start(
             "web", [_executable("daphne"), "-b", bind, "-p", str(port), "vms.asgi:application"]
         )
+        # Probes and other short tasks: a prefork pool, where the time limits in settings work.
         supervisor.start(
             "worker",
             [
@@ -214,6 +233,8 @@ class Command(BaseCommand):
                 "-A",
                 "vms",
                 "worker",
+                "--pool",
+                "prefork",
                 "--loglevel",
                 "INFO",
                 "--concurrency",
@@ -223,25 +244,8 @@ class Command(BaseCommand):
             ],
         )
         if analytics:
-            # The engine's threads and model sessions must not be forked: a thread pool.
-            supervisor.start(
-                "analytics",
-                [
-                    _executable("celery"),
-                    "-A",
-                    "vms",
-                    "worker",
-                    "--analytics",
-                    "-P",
-                    "threads",
-                    "--concurrency",
-                    "2",
-                    "--loglevel",
-                    "INFO",
-                    "--hostname",
-                    "veil-analytics@%h",
-                ],
-            )
+            # The analytics engine: a process of its own (cameras through Redis leases).
+            supervisor.start("analytics", [*manage, "analytics_worker"])
         supervisor.start(
             "scheduler",
             [
