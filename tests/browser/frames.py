@@ -35,6 +35,8 @@ from functools import cached_property
 import cv2
 import numpy as np
 
+from vms.geometry import box_iou
+
 FACE_FOUND = 0.5  # a CenterFace score from which a face counts as found, if it has detail
 FACE_CERTAIN = 0.6  # a face, whatever its detail
 MAX_DETAIL_LEFT = 0.15  # face-box Laplacian variance after / before
@@ -96,14 +98,6 @@ def _laplacian_variance(image: np.ndarray, box: dict) -> float:
     return float(cv2.Laplacian(region, cv2.CV_32F).var())
 
 
-def _iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union else 0.0
-
-
 class FaceCheck:
     """Examines received pictures against one demo stream (``demo_media.streams[name]``)."""
 
@@ -145,7 +139,7 @@ class FaceCheck:
             box = (face["x"], face["y"], face["x"] + face["w"], face["y"] + face["h"])
             detections = self.detector.detect([self.frames[index]])[0]
             self._original_scores[index] = max(
-                (d.score for d in detections if _iou(d.box, box) > 0.3), default=0.0
+                (d.score for d in detections if box_iou(d.box, box) > 0.3), default=0.0
             )
         return self._original_scores[index]
 

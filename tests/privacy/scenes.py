@@ -6,6 +6,8 @@ import cv2
 import numpy as np
 from skimage import data
 
+from vms.geometry import box_iou
+
 # The astronaut's face in skimage.data.astronaut(), (x1, y1, x2, y2), and a head crop around it.
 ASTRONAUT_FACE = (181, 58, 270, 178)
 _HEAD = (131, 8, 320, 228)
@@ -99,14 +101,6 @@ def outside_boxes(shape: tuple[int, ...], boxes: list[tuple[int, int, int, int]]
     return mask
 
 
-def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    """Intersection over union of two (x1, y1, x2, y2) boxes."""
-    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
-
-
 def face_found(detections, face: tuple[int, int, int, int]) -> bool:
     """Whether any detection is on the face (IoU > 0.3)."""
-    return any(iou(detection.box, face) > 0.3 for detection in detections)
+    return any(box_iou(detection.box, face) > 0.3 for detection in detections)

@@ -13,7 +13,8 @@ from privacy.detectors import (
     PlateReader,
     TextPlateDetector,
 )
-from tests.privacy.scenes import background, face_scene, iou, paste_face, street_scene
+from tests.privacy.scenes import background, face_scene, paste_face, street_scene
+from vms.geometry import box_iou
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def test_centerface_finds_the_astronaut_face(onnx_detector):
     assert isinstance(detections[0], Detection)
     assert detections[0].label == "face"
     assert detections[0].score > 0.5
-    assert iou(detections[0].box, face) > 0.5
+    assert box_iou(detections[0].box, face) > 0.5
 
 
 def test_centerface_finds_nothing_on_a_faceless_scene(onnx_detector):
@@ -47,8 +48,8 @@ def test_centerface_batches_keep_frame_order_across_sizes(onnx_detector):
     results = onnx_detector.detect([small, large, empty, small])
 
     assert [len(found) for found in results] == [1, 1, 0, 1]
-    assert iou(results[0][0].box, small_face) > 0.5
-    assert iou(results[1][0].box, large_face) > 0.5
+    assert box_iou(results[0][0].box, small_face) > 0.5
+    assert box_iou(results[1][0].box, large_face) > 0.5
     assert results[3] == results[0]
 
 
@@ -83,7 +84,7 @@ def test_reduced_input_size_keeps_boxes_in_frame_pixels(onnx_detector):
     [detections] = onnx_detector.detect([frame])
 
     assert len(detections) == 1
-    assert iou(detections[0].box, face) > 0.5
+    assert box_iou(detections[0].box, face) > 0.5
 
 
 def test_default_face_detector_is_centerface_on_cpu_here():
@@ -100,7 +101,7 @@ def test_haar_plate_detector_finds_the_synthetic_plate():
 
     assert detections, "the plate was not found"
     assert all(detection.label == "plate" for detection in detections)
-    assert max(iou(detection.box, plate) for detection in detections) > 0.3
+    assert max(box_iou(detection.box, plate) for detection in detections) > 0.3
 
 
 def test_text_plate_detector_keeps_plate_shaped_text_only():
@@ -109,7 +110,7 @@ def test_text_plate_detector_keeps_plate_shaped_text_only():
     [detections] = TextPlateDetector().detect([frame])
 
     assert len(detections) == 1
-    assert iou(detections[0].box, plate) > 0.4
+    assert box_iou(detections[0].box, plate) > 0.4
 
 
 def test_plate_reader_is_separate_and_reads_the_crop():
