@@ -77,11 +77,16 @@ def alert_clip_attach(*, alert: Alert, clip_mp4: bytes) -> Alert:
 
 @transaction.atomic
 def live_view_record(*, user, camera_id: int, channel: str, request=None) -> Camera:
-    """A user opened a camera's live feed: check the gate and record the access event."""
+    """A user opened a camera's live feed: check the live-video capability and the gate (a
+    refusal is the 404 of a missing camera) and record the access event."""
+    from django.http import Http404
+
     from compliance.models import AccessKind
     from compliance.services import access_event_record
-    from vms.permissions import get_restricted_or_404
+    from vms.permissions import Perm, get_restricted_or_404, has_permission
 
+    if not has_permission(user, Perm.VIEW_LIVE_VIDEO):
+        raise Http404("No camera matches the given query.")
     camera = get_restricted_or_404(Camera.objects.all(), user, "view", pk=camera_id)
     access_event_record(
         kind=AccessKind.LIVE_VIEW,

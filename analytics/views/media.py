@@ -5,6 +5,9 @@ alerts it showed (``alert_thumbnails_shown_record``)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import redis.asyncio as aioredis
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -16,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from analytics import selectors, services
 from analytics.live import hub
+from analytics.selectors import access
 from vms.permissions import Perm, permission_required
 from vms.realtime import live_last_key
 
@@ -80,18 +84,43 @@ async def live_frame(request, camera_id: int):
     return HttpResponse(frame, content_type="image/jpeg")
 
 
+# An MJPEG response is an HTTP request that lasts for hours: it cannot hear the access-changed
+# events sockets get, so it re-reads the viewer's access this often (one indexed query) and
+# ends the stream once the camera left their scope or they lost live video or their account.
+MJPEG_ACCESS_RECHECK_SECONDS = 1.0
+
+
+@database_sync_to_async
+def _mjpeg_still_permitted(user_id: int, camera_id: int) -> bool:
+    user = access.socket_user(user_id=user_id)
+    return user is not None and access.live_camera_permitted(user=user, camera_id=camera_id)
+
+
 @transaction.non_atomic_requests
 @never_cache
 @permission_required(Perm.VIEW_LIVE_VIDEO)
 async def live_mjpeg(request, camera_id: int):
-    """The camera's anonymised live feed as MJPEG over HTTP, for an ``<img>`` tag."""
-    await _live_user(request, camera_id, "mjpeg")
+    """The camera's anonymised live feed as MJPEG over HTTP, for an ``<img>`` tag; it ends
+    within about a second of the viewer losing access."""
+    user = await _live_user(request, camera_id, "mjpeg")
     queue = await hub.subscribe(camera_id)
 
     async def frames():
+        checked_at = time.monotonic()
         try:
             while True:
-                frame = await queue.get()
+                try:
+                    frame = await asyncio.wait_for(
+                        queue.get(), timeout=MJPEG_ACCESS_RECHECK_SECONDS
+                    )
+                except TimeoutError:
+                    frame = None
+                if time.monotonic() - checked_at >= MJPEG_ACCESS_RECHECK_SECONDS:
+                    if not await _mjpeg_still_permitted(user.pk, camera_id):
+                        return
+                    checked_at = time.monotonic()
+                if frame is None:
+                    continue
                 yield (
                     b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: "
                     + str(len(frame)).encode()
