@@ -21,9 +21,11 @@ RUN pip install -r requirements.txt
 COPY . .
 
 # Static files are part of the image. Production settings need their required values to load;
-# these placeholders exist only for this build step and are not used at run time.
+# these placeholders exist only for this build step and are not used at run time. Static files
+# are public and built as root for the veil user to read: the umask here is 022, not Veil's 077.
 ENV VMS_STATIC_ROOT=/app/staticfiles VMS_DATA_DIR=/data
-RUN VMS_DEPLOYMENT=production \
+RUN VMS_UMASK=022 \
+    VMS_DEPLOYMENT=production \
     VMS_SECRET_KEY=collectstatic-build-step-only-not-used-at-run-time-000000000000 \
     VMS_DATABASE_URL=postgres://unused@localhost/unused \
     VMS_REDIS_URL=redis://localhost:6379/0 \

@@ -10,6 +10,8 @@ from django import forms
 
 from cameras.models import Camera, Site
 from cameras.sources import split_credentials
+from cameras.validators import validate_camera_source
+from vms.redaction import has_secrets
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -29,9 +31,12 @@ class SiteForm(forms.ModelForm):
 class CameraForm(forms.ModelForm):
     """Register or edit a camera.
 
-    Credentials are never sent back to the browser: the username and password inputs start
-    blank and blank means "keep what is stored". Credentials typed into the URL
-    (``rtsp://user:pass@host/...``) are split off by the service.
+    Secrets are never sent back to the browser: the URL is shown redacted (secret query values
+    as ``***``, kept when sent back unchanged), the username and password inputs start blank
+    and blank means "keep what is stored" — unless the URL's scheme, host or port changes:
+    then stored credentials are cleared unless entered again (the help texts say so).
+    Credentials typed into the URL (``rtsp://user:pass@host/...``) move to their inputs. The
+    source passes the deployment's source rules (:func:`validate_camera_source`) here already.
 
     ``with_source=False`` (a user without ``Perm.VIEW_CAMERA_SOURCE``) leaves the stream URL
     and its credentials out of the form altogether: neither shown nor changed.
@@ -96,13 +101,8 @@ class CameraForm(forms.ModelForm):
             for name in ("source_url", "source_username", "source_password"):
                 del self.fields[name]
         editing = self.instance.pk is not None
-        if editing and self.instance.has_credentials:
-            hint = "Credentials are stored. Leave blank to keep them."
-        else:
-            hint = "Optional. Leave blank if the stream needs none."
-        for name in ("source_username", "source_password"):
-            if name in self.fields:
-                self.fields[name].help_text = hint
+        if "source_url" in self.fields:
+            self._source_help(editing)
         self.fields["purpose"].help_text = (
             "Say specifically what the camera watches and why; vague text such as "
             "'for safety' is refused."
@@ -110,6 +110,28 @@ class CameraForm(forms.ModelForm):
         # Analytics settings have sensible defaults: a form that leaves them out keeps them.
         for name in ("analytics_fps", "anonymize_mode"):
             self.fields[name].required = False
+
+    def _source_help(self, editing: bool) -> None:
+        url_help = "rtsp://, rtsps://, http(s):// (MJPEG) or file:// (media directories only)."
+        if editing:
+            # What the browser gets: never a stored secret, even to an admin.
+            self.initial["source_url"] = self.instance.source_url_display
+            if has_secrets(self.instance.source_url):
+                url_help += (
+                    " Secret values shown as *** are stored — re-enter to change; they are kept "
+                    "only while the scheme, host and port stay the same."
+                )
+        self.fields["source_url"].help_text = url_help
+        if editing and self.instance.has_credentials:
+            hint = (
+                "Stored — re-enter to change, or leave blank to keep. Changing the URL's "
+                "scheme, host or port clears the stored username and password unless you "
+                "enter them again here."
+            )
+        else:
+            hint = "Optional. Leave blank if the stream needs none."
+        for name in ("source_username", "source_password"):
+            self.fields[name].help_text = hint
 
     def clean_analytics_fps(self):
         value = self.cleaned_data.get("analytics_fps")
@@ -126,6 +148,7 @@ class CameraForm(forms.ModelForm):
             self.data = self.data.copy()
             self.data["source_url"] = url
             self._url_credentials = (username, password)
+        validate_camera_source(url)
         return url
 
     def clean(self):

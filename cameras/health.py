@@ -3,19 +3,23 @@
 :func:`probe_source` opens a URL with OpenCV's FFmpeg backend under open and read timeouts
 (:func:`cameras.sources.open_capture`), decodes one frame and reports the stream's resolution,
 frame rate and codec. It never raises for a bad source and never puts credentials in its
-messages, so its result can be stored and shown as it is. It knows nothing of the database: :mod:`cameras.services.health` records it.
+messages, so its result can be stored and shown as it is; for a file it says only that it could not be read
+(never whether it exists, nor its path). A source the deployment's rules refuse
+(:func:`cameras.validators.validate_camera_source`, checked again at every probe) is not
+opened. It knows nothing of the database: :mod:`cameras.services.health` records it.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import cv2
+from django.core.exceptions import ValidationError
 
-from cameras.sources import open_capture, redact_source_url, source_target
+from cameras.sources import open_capture, redact_source_url
+from cameras.validators import validate_camera_source
 
 STATUS_ONLINE = "online"
 STATUS_OFFLINE = "offline"
@@ -29,6 +33,10 @@ CODEC_NAMES = {
     "mp4v": "mpeg4", "fmp4": "mpeg4", "xvid": "mpeg4",
     "vp80": "vp8", "vp90": "vp9", "av01": "av1",
 }  # fmt: skip
+
+# One message for every way a file source fails (missing, unreadable, not video, refused), so
+# that probes reveal nothing of the server's file system.
+FILE_UNREADABLE = "The file could not be read as video"
 
 # MJPEG over HTTP carries no timing: FFmpeg assumes 25 fps, so the rate is measured instead.
 MJPEG_RATE_SAMPLE_FRAMES = 6
@@ -71,29 +79,36 @@ def probe_source(url: str, *, open_timeout: float, read_timeout: float) -> Probe
     """Open ``url`` (rtsp, rtsps, http(s) MJPEG, file), read a frame, and describe the stream.
 
     * ``online``: a frame was decoded; resolution, frame rate and codec are filled in.
-    * ``offline``: nothing answered (refused, timed out, not found, missing file).
-    * ``error``: something answered but gave no decodable picture.
+    * ``offline``: nothing answered (refused, timed out, not found), or the host name does
+      not resolve.
+    * ``error``: something answered but gave no decodable picture; a file that cannot be
+      read as video; a source the deployment's rules refuse.
     """
     shown = redact_source_url(url)
     scheme = urlsplit(url).scheme.lower()
-    if scheme == "file":
-        path = Path(source_target(url))
-        if not path.is_file():
-            return _offline(f"File not found: {path}")
-    elif scheme not in {"rtsp", "rtsps", "http", "https"}:
-        return _error(f"Unsupported source scheme {scheme or '(none)'!r} in {shown}")
+    try:
+        validate_camera_source(url, opening=True)
+    except ValidationError as refusal:
+        reason = " ".join(refusal.messages)
+        if refusal.code == "source_unresolved":
+            return _offline(reason)
+        if refusal.code == "source_refused":
+            return _error(f"Refused by this deployment's camera source rules. {reason}")
+        return _error(reason)
 
     capture = open_capture(url, open_timeout=open_timeout, read_timeout=read_timeout)
     try:
         if not capture.isOpened():
             if scheme == "file":
-                return _error(f"Not a readable video file: {shown}")
+                return _error(FILE_UNREADABLE)
             return _offline(
                 f"Could not connect to {shown} within {open_timeout:g} s "
                 "(refused, unreachable, not found or not a video stream)"
             )
         ok, frame = capture.read()
         if not ok or frame is None or frame.size == 0:
+            if scheme == "file":
+                return _error(FILE_UNREADABLE)
             return _error(f"Connected to {shown} but could not decode a frame")
         height, width = frame.shape[:2]
         codec = codec_name(capture.get(cv2.CAP_PROP_FOURCC))
@@ -110,6 +125,8 @@ def probe_source(url: str, *, open_timeout: float, read_timeout: float) -> Probe
             codec=codec,
         )
     except cv2.error as exc:  # decoder failures surface as exceptions in some builds
+        if scheme == "file":
+            return _error(FILE_UNREADABLE)
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "decoder error"
         return _error(f"Failed reading {shown}: {redact_source_url(first_line)}")
     finally:

@@ -151,7 +151,10 @@ def validate_region(country: str, region: str) -> None:
 
 
 def validate_source_url(value: str) -> None:
-    """A camera source must be an rtsp(s), http(s) or file URL with somewhere to go."""
+    """A camera source must be an rtsp(s), http(s) or file URL with somewhere to go.
+
+    The model field's validator: the URL's shape only, no look-ups. Where a source may point
+    is :func:`validate_camera_source`'s to say."""
     if not value or len(value) > 2000 or any(ch in value for ch in "\r\n\t "):
         raise ValidationError("Enter a stream URL without spaces.", code="source_url")
     try:
@@ -159,14 +162,14 @@ def validate_source_url(value: str) -> None:
         port = parts.port  # raises ValueError on a malformed port
     except ValueError as exc:
         raise ValidationError(f"Malformed stream URL: {exc}.", code="source_url") from exc
-    if parts.scheme not in SOURCE_SCHEMES:
+    if parts.scheme.lower() not in SOURCE_SCHEMES:
         raise ValidationError(
             f"Unsupported stream scheme {parts.scheme or '(none)'!r}; use one of "
             + ", ".join(SOURCE_SCHEMES)
             + ".",
             code="source_url",
         )
-    if parts.scheme == "file":
+    if parts.scheme.lower() == "file":
         if not parts.path.startswith("/"):
             raise ValidationError("A file source needs an absolute path: file:///path/video.mp4.")
         return
@@ -174,3 +177,50 @@ def validate_source_url(value: str) -> None:
         raise ValidationError("The stream URL has no host.", code="source_url")
     if port is not None and not 0 < port < 65536:
         raise ValidationError("The stream URL's port is out of range.", code="source_url")
+
+
+def validate_camera_source(value: str, *, opening: bool = False) -> None:
+    """Where a camera's stream may come from: the one rule, for the form, the API, the
+    registry services, and again whenever a source is opened (DNS answers change).
+
+    * ``file:`` — only inside the media directories the deployment configures
+      (``CAMERA_FILE_ROOTS``), after resolving ``..`` and symbolic links. The refusal is the
+      same whether the file exists, is unreadable or is elsewhere, and never names the path.
+    * rtsp, rtsps, http, https — the host's addresses (a name is resolved: every address must
+      pass) are checked by :func:`cameras.source_policy.address_refusal`: public addresses
+      pass; loopback, link-local, private, multicast and other special ranges only inside a
+      network the deployment allows; denied networks and cloud metadata addresses never.
+
+    A host name that does not resolve is accepted when saving (it may resolve only where the
+    engine runs) and refused when ``opening``. Raises ``ValidationError`` (code
+    ``source_refused``, or ``source_unresolved`` when opening an unresolvable host).
+    """
+    from cameras.source_policy import (
+        address_refusal,
+        file_source_allowed,
+        is_address_literal,
+        resolve_host,
+    )
+
+    validate_source_url(value)
+    parts = urlsplit(value)
+    if parts.scheme.lower() == "file":
+        if not file_source_allowed(parts):
+            raise ValidationError(
+                "File sources must be inside a media directory this deployment allows "
+                "(VMS_CAMERA_FILE_ROOTS).",
+                code="source_refused",
+            )
+        return
+    addresses = resolve_host(parts.hostname, parts.port)
+    if addresses is None:
+        if opening:
+            raise ValidationError(
+                "The stream's host name does not resolve.", code="source_unresolved"
+            )
+        return
+    named = not is_address_literal(parts.hostname)
+    for address in addresses:
+        refusal = address_refusal(address, named=named)
+        if refusal:
+            raise ValidationError(refusal, code="source_refused")

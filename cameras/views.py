@@ -96,6 +96,7 @@ def camera_edit(request, pk):
         with_source=has_permission(request.user, Perm.VIEW_CAMERA_SOURCE),
     )
     if request.method == "POST" and form.is_valid():
+        had_credentials = camera.has_credentials
         try:
             camera = registry.camera_update(
                 actor=request.user, camera=camera, **form.service_fields()
@@ -104,6 +105,12 @@ def camera_edit(request, pk):
             apply_service_errors(form, error)
         else:
             messages.success(request, f"Saved {camera.name}.")
+            if had_credentials and not camera.has_credentials:
+                messages.warning(
+                    request,
+                    "The stored stream username and password were cleared: the stream's "
+                    "scheme, host or port changed. Enter them again if the new source needs them.",
+                )
             return redirect(camera)
     # The form may have changed the instance in memory while validating; show the stored one.
     stored = selectors.camera_get(user=request.user, pk=pk, action="change")

@@ -11,12 +11,16 @@ Two set-ups share this file:
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from vms.files import private_paths, sqlite_files
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,9 +50,15 @@ def _embedded_secret_key() -> str:
     """A per-installation key kept in the data directory, never in the repository."""
     key_file = DATA_DIR / "secret_key"
     if not key_file.exists():
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_urlsafe(64))
-        key_file.chmod(0o600)
+        DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Created owner-only (never readable for an instant); O_EXCL: one writer wins a race.
+        try:
+            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_urlsafe(64))
     return key_file.read_text().strip()
 
 
@@ -190,6 +200,39 @@ CAMERA_PROBE_TIME_LIMIT_SECONDS = env.float(
     "VMS_PROBE_TIME_LIMIT", default=CAMERA_PROBE_SOFT_TIME_LIMIT_SECONDS + 10.0
 )
 
+# --- Camera sources and files at rest (issue 9) ----------------------------------------------
+# Where a camera's stream may come from: checked when a source is saved (form, API, services)
+# and again whenever one is opened (cameras.validators.validate_camera_source).
+# ``file:`` sources only inside these directories (resolved: no escape by ``..`` or links).
+CAMERA_FILE_ROOTS = env.list("VMS_CAMERA_FILE_ROOTS", default=[str(DATA_DIR / "demo")])
+# Network sources: public addresses pass (unless VMS_CAMERA_ALLOW_PUBLIC_NETWORKS=0); loopback,
+# link-local, private, multicast, unspecified and other special addresses only inside an
+# allowed network; denied networks never (deny wins), nor cloud metadata addresses. Production
+# allows no special network by default: list the camera networks (e.g. 10.20.0.0/16). The
+# embedded set-up allows loopback, where its demo streams run; keep it when adding yours.
+CAMERA_ALLOWED_NETWORKS = env.list(
+    "VMS_CAMERA_ALLOWED_NETWORKS", default=[] if PRODUCTION else ["127.0.0.0/8", "::1/128"]
+)
+CAMERA_DENIED_NETWORKS = env.list("VMS_CAMERA_DENIED_NETWORKS", default=[])
+CAMERA_ALLOW_PUBLIC_NETWORKS = env.bool("VMS_CAMERA_ALLOW_PUBLIC_NETWORKS", default=True)
+for _name in ("VMS_CAMERA_ALLOWED_NETWORKS", "VMS_CAMERA_DENIED_NETWORKS"):
+    for _cidr in env.list(_name, default=[]):
+        try:
+            ipaddress.ip_network(_cidr.strip(), strict=False)
+        except ValueError as _error:
+            raise ImproperlyConfigured(f"{_name}: {_cidr!r} is not a network: {_error}") from None
+
+# Files Veil writes (the SQLite database and its WAL, the secret key, snapshots, clips, logs,
+# the embedded Redis's data) hold secrets or personal data: owner-only. The umask covers every
+# file a Veil process or its children create; Django's storage sets upload modes itself.
+FILE_UMASK = int(env.str("VMS_UMASK", default="077"), 8)
+os.umask(FILE_UMASK)
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# Files from before these modes (or copied in) are tightened at every start; the media, log
+# and Redis trees by the run command (vms.files.private_tree).
+private_paths([DATA_DIR, DATA_DIR / "secret_key", *sqlite_files(DATABASES["default"])])
+
 # --- Accounts, sessions, passwords -----------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -251,7 +294,9 @@ STORAGES = {
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
             if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
-        )
+        ),
+        # Public files, unlike media (FILE_UPLOAD_PERMISSIONS): readable by the server's user.
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
@@ -300,7 +345,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # No credentials or secret query values in any log line (vms.redaction.redact_secrets).
+    "filters": {"redact_secrets": {"()": "vms.logging.RedactSecretsFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("VMS_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

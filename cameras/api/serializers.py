@@ -64,13 +64,21 @@ class CameraSerializer(serializers.ModelSerializer):
         required=False,
         max_length=2000,
         help_text=(
-            "rtsp://, rtsps://, http(s):// (MJPEG) or file://. Required to register a camera; "
-            "left out, an update keeps the stored source. Credentials typed into the URL are "
-            "stored apart. Never returned: see the camera's source resource."
+            "rtsp://, rtsps://, http(s):// (MJPEG) or file:// (inside the deployment's media "
+            "directories). Network hosts must pass the deployment's network rules. Required "
+            "to register a camera; left out, an update keeps the stored source. Credentials "
+            "typed into the URL are stored apart; secret query values sent back as *** keep "
+            "their stored value while the scheme, host and port stay the same. Changing the "
+            "scheme, host or port clears stored credentials unless they are sent again in the "
+            "same request. Never returned: see the camera's source resource."
         ),
     )
     source_username = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, max_length=200
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Blank keeps the stored username, unless the source's host changes.",
     )
     source_password = serializers.CharField(
         write_only=True,
@@ -78,7 +86,7 @@ class CameraSerializer(serializers.ModelSerializer):
         allow_blank=True,
         max_length=200,
         style={"input_type": "password"},
-        help_text="Blank keeps the stored password.",
+        help_text="Blank keeps the stored password, unless the source's host changes.",
     )
 
     class Meta:
@@ -113,14 +121,16 @@ class CameraSerializer(serializers.ModelSerializer):
         ]
 
     def validate_source_url(self, value: str) -> str:
-        from cameras.validators import validate_source_url
+        from cameras.sources import split_credentials
+        from cameras.validators import validate_camera_source
 
         value = value.strip()
         if self.instance is not None and value == self.instance.source_url_display:
-            # A client sending back what the source resource showed must not overwrite secret
-            # query values with their "***" redaction.
-            return self.instance.source_url
-        validate_source_url(value)  # Django's ValidationError becomes a field error here
+            # What the source resource showed, sent back: the service keeps the stored source
+            # (secret query values are not overwritten by their "***" redaction).
+            return value
+        # The deployment's source rules; Django's ValidationError becomes a field error here.
+        validate_camera_source(split_credentials(value)[0])
         return value
 
     def validate(self, attrs):

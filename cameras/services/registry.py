@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from guardian.shortcuts import get_users_with_perms
 
 from cameras.models import Camera, Site
-from cameras.sources import split_credentials
+from cameras.sources import source_origin_changed, source_secrets_restore, split_credentials
+from cameras.validators import validate_camera_source
 from vms.permissions import (
     Perm,
     get_restricted_or_404,
@@ -58,17 +59,40 @@ def _require_source_permission(actor, fields: dict[str, Any]) -> None:
         )
 
 
+def _source_input(camera: Camera, fields: dict[str, Any]) -> None:
+    """Normalise a submitted source in place: credentials typed into the URL move to their own
+    fields (unless those were given too), and secret query values sent back redacted
+    (``token=***``) get their stored value back — towards the same origin only."""
+    if fields.get("source_url") is None:
+        fields.pop("source_url", None)
+        return
+    url, url_user, url_password = split_credentials(str(fields["source_url"]).strip())
+    fields["source_url"] = source_secrets_restore(url, stored=camera.source_url)
+    if url_user and not fields.get("source_username"):
+        fields["source_username"] = url_user
+    if url_password and not fields.get("source_password"):
+        fields["source_password"] = url_password
+
+
 def _apply_source(camera: Camera, fields: dict[str, Any]) -> None:
-    """Move credentials typed into the URL into their own fields; keep stored ones otherwise."""
+    """Set a new source (checked against the deployment's source rules) and credentials.
+
+    Blank username/password inputs mean "unchanged", as with password fields everywhere —
+    except when the source moves to another scheme, host or port: stored credentials are
+    bound to the origin they were entered for, so they are cleared unless given again in the
+    same change, and never reach the new host.
+    """
     url = fields.pop("source_url", None)
     username = fields.pop("source_username", None)
     password = fields.pop("source_password", None)
     if url is not None:
-        clean, url_user, url_password = split_credentials(url.strip())
-        camera.source_url = clean
-        if url_user or url_password:
-            camera.source_username, camera.source_password = url_user, url_password
-    # Blank username/password inputs mean "unchanged", as with password fields everywhere.
+        try:
+            validate_camera_source(url)
+        except ValidationError as refusal:
+            raise ValidationError({"source_url": refusal.messages}) from refusal
+        if source_origin_changed(camera.source_url, url):
+            camera.source_username = camera.source_password = ""
+        camera.source_url = url
     if username:
         camera.source_username = username
     if password:
@@ -123,6 +147,7 @@ def camera_register(*, actor, site: Site, **fields: Any) -> Camera:
         raise PermissionDenied("You may not add cameras to this site.")
     camera = Camera(site=site)
     fields = {k: v for k, v in fields.items() if k in CAMERA_FIELDS and k != "site"}
+    _source_input(camera, fields)
     _apply_source(camera, fields)
     for name, value in fields.items():
         setattr(camera, name, value)
@@ -134,14 +159,22 @@ def camera_register(*, actor, site: Site, **fields: Any) -> Camera:
 @transaction.atomic
 def camera_update(*, actor, camera: Camera, **fields: Any) -> Camera:
     """Change a camera's registration. Measured facts are the probe's, not the actor's; a
-    new source needs ``Perm.VIEW_CAMERA_SOURCE``."""
+    new source needs ``Perm.VIEW_CAMERA_SOURCE`` and passes the deployment's source rules.
+
+    A source moved to another scheme, host or port loses its stored username and password
+    unless they are given again in the same change (``source_username``/``source_password``
+    or in the URL): credentials are bound to the host they were entered for.
+    """
     camera = get_restricted_or_404(
         Camera.objects.select_for_update(), actor, "change", pk=camera.pk
     )
     fields = {k: v for k, v in fields.items() if k in CAMERA_FIELDS}
-    if fields.get("source_url") == camera.source_url:
-        fields.pop("source_url")  # sent back unchanged (a full form): not a new source
+    if fields.get("source_url") in (camera.source_url, camera.source_url_display):
+        fields.pop("source_url")  # sent back as stored or as shown (a full form): unchanged
     _require_source_permission(actor, fields)
+    _source_input(camera, fields)
+    if fields.get("source_url") == camera.source_url:
+        fields.pop("source_url")  # the same source, credentials moved to their fields
     new_site = fields.pop("site", None)
     moved_to = new_site if new_site is not None and new_site.pk != camera.site_id else None
     enabled_changed = "enabled" in fields and bool(fields["enabled"]) != camera.enabled

@@ -63,7 +63,8 @@ def test_a_dead_source_is_down_with_a_reason_and_keeps_retrying(monkeypatch, clo
     assert not stream.is_alive()
 
 
-def test_a_file_source_is_sampled_at_the_camera_rate(tmp_path):
+def test_a_file_source_is_sampled_at_the_camera_rate(tmp_path, settings):
+    settings.CAMERA_FILE_ROOTS = [str(tmp_path)]  # file sources only from media directories
     path = tmp_path / "clip.avi"
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25, (160, 120))
     for index in range(50):

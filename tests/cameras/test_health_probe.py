@@ -32,17 +32,20 @@ def test_probe_reads_video_file(video_file):
     assert result.ok and (result.codec, result.frame_rate) == ("h264", 10.0)
 
 
-def test_corrupt_file_is_an_error(tmp_path):
+def test_file_failures_all_read_the_same_and_name_no_path(settings, tmp_path):
+    """Missing, not a video, a directory: one status and one message, with no path or name in
+    it, so that probes tell nothing about the server's file system."""
+    settings.CAMERA_FILE_ROOTS = [str(tmp_path)]
     corrupt = tmp_path / "camera.mp4"
     corrupt.write_bytes(bytes(range(256)) * 2000)  # not a video container
-    result = probe_source(corrupt.as_uri(), **TIMEOUTS)
-    assert not result.ok and result.status == "error"
-    assert "Not a readable video file" in result.message
-
-
-def test_missing_file_is_offline(tmp_path):
-    result = probe_source((tmp_path / "gone.mp4").as_uri(), **TIMEOUTS)
-    assert result.status == "offline" and "File not found" in result.message
+    (tmp_path / "folder.mp4").mkdir()
+    results = [
+        probe_source((tmp_path / name).as_uri(), **TIMEOUTS)
+        for name in ("camera.mp4", "gone.mp4", "folder.mp4")
+    ]
+    assert {(r.ok, r.status, r.message) for r in results} == {
+        (False, "error", "The file could not be read as video")
+    }
 
 
 def test_unknown_rtsp_mount_is_offline(rtsp_server):

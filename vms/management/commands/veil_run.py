@@ -28,6 +28,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import NoReverseMatch, reverse
 
 from vms.embedded import EmbeddedRedis, port_is_free
+from vms.files import private_tree
 from vms.management.supervisor import Supervisor, die_with_parent
 
 
@@ -115,7 +116,11 @@ class Command(BaseCommand):
 
         data_dir = Path(settings.DATA_DIR)
         log_dir = data_dir / "logs"
-        log_dir.mkdir(parents=True, exist_ok=True)
+        log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Secrets and personal data at rest are owner-only: tighten what an earlier version
+        # (or a copy) left readable; new files get it from the umask the settings set.
+        private_tree(data_dir)
+        private_tree(settings.MEDIA_ROOT)
         env = dict(os.environ)
         env.update({"VMS_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"})
         supervisor = Supervisor(env=env, cwd=Path(settings.BASE_DIR), log_dir=log_dir, say=self.say)
