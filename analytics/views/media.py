@@ -86,10 +86,11 @@ async def live_frame(request, camera_id: int):
 async def live_mjpeg(request, camera_id: int):
     """The camera's anonymised live feed as MJPEG over HTTP, for an ``<img>`` tag."""
     await _live_user(request, camera_id, "mjpeg")
-    queue = await hub.subscribe(camera_id)
 
     async def frames():
-        try:
+        # The viewer joins the hub when streaming starts, inside the generator: a client
+        # gone before that leaves nothing behind, and one gone later ends the block.
+        async with hub.viewer(camera_id) as queue:
             while True:
                 frame = await queue.get()
                 yield (
@@ -99,7 +100,5 @@ async def live_mjpeg(request, camera_id: int):
                     + frame
                     + b"\r\n"
                 )
-        finally:
-            await hub.unsubscribe(camera_id, queue)
 
     return StreamingHttpResponse(frames(), content_type="multipart/x-mixed-replace; boundary=frame")
