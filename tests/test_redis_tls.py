@@ -174,13 +174,12 @@ def test_every_redis_client_works_over_tls_with_the_documented_url(tls_redis, tm
 def test_an_unknown_certificate_or_a_wrong_password_is_refused(tls_redis, tmp_path):
     import redis
 
-    system_cas = (
-        tls_redis.split("ssl_ca_certs=")[0]
-        + "ssl_ca_certs="
-        + ("/etc/ssl/certs/ca-certificates.crt")
-    )
+    other = tmp_path / "other-ca"
+    other.mkdir()
+    other_ca, _cert, _key = _certificates(other)  # a CA that did not sign the server's
+    unknown = tls_redis.split("ssl_ca_certs=")[0] + f"ssl_ca_certs={other_ca}"
     with pytest.raises(redis.ConnectionError):
-        redis.Redis.from_url(system_cas).ping()
+        redis.Redis.from_url(unknown).ping()
     with pytest.raises(redis.AuthenticationError):
         redis.Redis.from_url(tls_redis.replace("tls-test-password", "wrong")).ping()
     plain = tls_redis.replace("rediss://", "redis://").split("?")[0]
