@@ -1,6 +1,6 @@
 """Redis over TLS, as SECURITY.md documents it: one ``rediss://`` URL with the password and the
 CA serves every Redis client in Veil (Celery broker and result backend, the channel layer, the
-live hub), and a server whose certificate the CA did not sign, or a wrong password, is refused.
+live hub, the analytics engine's client), and a server whose certificate the CA did not sign, or a wrong password, is refused.
 
 A real ``redis-server`` with TLS on a free port, a CA and certificate made here; Veil's clients
 run in a child process whose settings read the URL, as a container's would.
@@ -42,6 +42,8 @@ django.setup()
 from django.conf import settings
 import redis
 assert redis.Redis.from_url(settings.REDIS_URL).ping()
+from analytics.worker.redis_link import engine_redis_client
+assert engine_redis_client(settings.REDIS_URL).ping()
 
 async def layer_and_hub():
     from channels.layers import get_channel_layer
