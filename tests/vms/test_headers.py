@@ -102,6 +102,15 @@ def test_anonymous_pages_and_errors_carry_the_policy_too(db):
     assert policy(missing) == OWN_POLICY
 
 
+def test_a_csrf_failure_page_keeps_to_the_policy(db):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("accounts:login"), {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    assert policy(response) == OWN_POLICY
+    page = response.content.decode()
+    assert "Form expired" in page and "<style" not in page
+
+
 def test_over_tls_the_socket_allowed_is_wss(db):
     response = Client().get(reverse("accounts:login"), secure=True)
     assert policy(response)["connect-src"] == "'self' wss://testserver"
