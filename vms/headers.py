@@ -22,7 +22,7 @@ from csp.constants import NONCE, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.core.exceptions import DisallowedHost
 from django.utils.cache import patch_cache_control
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.renderers import BrowsableAPIRenderer
 
 # Pages of vendored UIs and the policy each needs on top of Veil's own.
@@ -38,9 +38,9 @@ def _view_class(request):
 def vendor_policy(request, response) -> dict | None:
     """The extra directives for a vendored UI's page, or None for Veil's own pages."""
     view_class = _view_class(request)
-    if isinstance(view_class, type) and issubclass(
-        view_class, SpectacularSwaggerView | SpectacularRedocView
-    ):
+    # By view class, not URL: the docs may move (e.g. under /api/v1/) and keep their policy.
+    # (drf-spectacular's Redoc page is not served: it loads Google fonts and inline code.)
+    if isinstance(view_class, type) and issubclass(view_class, SpectacularSwaggerView):
         return API_DOCS_POLICY
     if isinstance(getattr(response, "accepted_renderer", None), BrowsableAPIRenderer):
         return BROWSABLE_API_POLICY
