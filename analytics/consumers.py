@@ -10,12 +10,20 @@ camera's group. The socket then re-reads the user from the database (a long-live
 caches its permissions), recomputes its scope, and drops what left it: the alert socket leaves
 camera groups and tells the page, the live socket closes (4404); a deactivated user's sockets
 close with 4401.
+
+Sockets speak a small, strict protocol. A message that breaks it (a binary frame where text is
+expected, more than ``MAX_MESSAGE_CHARS``, not JSON, not an object, an unknown type, a field of
+the wrong type) is answered ``{"type": "error", "error": why}`` and the socket closes with
+``CLOSE_BAD_MESSAGE`` (4400) and the same reason; nothing the client sends can crash a
+consumer (which would close 1011). However a socket ends (a close, a crash, the server
+cancelling it), it leaves its groups and the live hub: see ``_CleanExit``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import json
+import logging
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -27,9 +35,15 @@ from analytics.payloads import alert_payload
 from analytics.selectors import access
 from vms.realtime import camera_group, user_group
 
+logger = logging.getLogger(__name__)
+
+CLOSE_BAD_MESSAGE = 4400
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
 RESUME_LIMIT = 500
+MAX_MESSAGE_CHARS = 64 * 1024
+MAX_SUBSCRIBE_CAMERAS = 5000
+MAX_ID = 2**63 - 1  # PostgreSQL bigint: a larger id would fail in the query, not here
 
 _alert_camera_ids = database_sync_to_async(access.alert_socket_camera_ids)
 _live_camera_permitted = database_sync_to_async(access.live_camera_permitted)
@@ -52,10 +66,88 @@ def _missed_alerts(user, camera_ids, after_id: int) -> list[dict]:
     return [alert_payload(alert) for alert in alerts]
 
 
-class AlertConsumer(AsyncJsonWebsocketConsumer):
+class BadMessage(ValueError):
+    """A client message outside the protocol; its text is what the client is told."""
+
+
+def _no_constant(name: str):
+    raise BadMessage(f"{name} is not a number")
+
+
+def parse_message(text_data: str | None) -> dict:
+    """The client's message as a dict with a string ``type``, or :class:`BadMessage`."""
+    if text_data is None:
+        raise BadMessage("binary messages are not accepted")
+    if len(text_data) > MAX_MESSAGE_CHARS:
+        raise BadMessage(f"messages are limited to {MAX_MESSAGE_CHARS} characters")
+    try:
+        content = json.loads(text_data, parse_constant=_no_constant)
+    except BadMessage:
+        raise
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
+        raise BadMessage("messages must be JSON") from None
+    if not isinstance(content, dict):
+        raise BadMessage("a message must be a JSON object")
+    if not isinstance(content.get("type"), str):
+        raise BadMessage('a message needs a "type"')
+    return content
+
+
+def _is_id(value, *, minimum: int = 1) -> bool:
+    # bool is an int in Python, not an id in JSON.
+    return type(value) is int and minimum <= value <= MAX_ID
+
+
+def _camera_ids(content: dict) -> set[int]:
+    cameras = content.get("cameras", [])
+    if (
+        not isinstance(cameras, list)
+        or len(cameras) > MAX_SUBSCRIBE_CAMERAS
+        or not all(_is_id(c) for c in cameras)
+    ):
+        raise BadMessage(f"cameras must be a list of at most {MAX_SUBSCRIBE_CAMERAS} camera ids")
+    return set(cameras)
+
+
+def _after_id(content: dict) -> int:
+    after_id = content.get("after_id", 0)
+    if not _is_id(after_id, minimum=0):
+        raise BadMessage("after_id must be an alert id (a non-negative integer)")
+    return after_id
+
+
+class _CleanExit:
+    """However the consumer ends — a close, an abnormal disconnect, an exception in a handler,
+    the server cancelling it — :meth:`_release` runs: the socket leaves its groups and the live
+    hub, so nothing keeps feeding a socket that is gone. (Channels calls ``disconnect`` only
+    when a ``websocket.disconnect`` arrives at a consumer that is still running.)"""
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            try:
+                await self._release()
+            except Exception:  # Redis gone: its group entries expire by themselves
+                logger.exception("websocket clean-up failed")
+
+    async def _release(self) -> None:
+        raise NotImplementedError
+
+    async def _refuse_message(self, error: str) -> None:
+        """Tell the client what was wrong with its message, then close the socket (4400)."""
+        if self.closing:
+            return
+        self.closing = True
+        await self._release()
+        await self.send(text_data=json.dumps({"type": "error", "error": error}))
+        await self.close(code=CLOSE_BAD_MESSAGE, reason=error[:120])
+
+
+class AlertConsumer(_CleanExit, AsyncJsonWebsocketConsumer):
     """``/ws/alerts/``: new alerts and camera status changes, as JSON, as they commit.
 
-    Client messages:
+    Client messages (anything else closes the socket with 4400, see the module doc):
     * ``{"type": "subscribe", "cameras": [ids]}`` — narrow to these cameras (default: all the
       user may see); ids outside the user's scope are refused and reported.
     * ``{"type": "resume", "after_id": N}`` — send every alert after id N the user missed.
@@ -64,12 +156,13 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):
     user's scope changed (the cameras they may see now; the wall drops the others).
     """
 
+    user = None
+    permitted: frozenset[int] | set[int] = frozenset()
+    subscribed: frozenset[int] | set[int] = frozenset()
+    wanted: set[int] | None = None  # None: follow every camera in scope
+    closing = False
+
     async def connect(self) -> None:
-        self.user = None
-        self.permitted: set[int] = set()
-        self.subscribed: set[int] = set()
-        self.wanted: set[int] | None = None  # None: follow every camera in scope
-        self.closing = False
         user = await _connecting_user(self.scope)
         if user is None:
             await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -85,6 +178,9 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "hello", "cameras": sorted(self.subscribed)})
 
     async def disconnect(self, code) -> None:
+        await self._release()
+
+    async def _release(self) -> None:
         await self._leave_groups()
 
     async def _leave_groups(self) -> None:
@@ -114,14 +210,18 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):
         self.permitted = await _alert_camera_ids(user=user)
         return True
 
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        if self.closing:
+            return
+        try:
+            await self.receive_json(parse_message(text_data))
+        except BadMessage as error:
+            await self._refuse_message(str(error))
+
     async def receive_json(self, content, **kwargs) -> None:
-        kind = content.get("type") if isinstance(content, dict) else None
+        kind = content["type"]
         if kind == "subscribe":
-            try:
-                wanted = {int(c) for c in content.get("cameras", [])}
-            except (TypeError, ValueError):
-                await self.send_json({"type": "error", "error": "cameras must be a list of ids"})
-                return
+            wanted = _camera_ids(content)
             if not await self._refresh_scope():
                 return
             self.wanted = wanted
@@ -135,17 +235,13 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):
                 }
             )
         elif kind == "resume":
-            try:
-                after_id = int(content.get("after_id", 0))
-            except (TypeError, ValueError):
-                await self.send_json({"type": "error", "error": "after_id must be an integer"})
-                return
+            after_id = _after_id(content)
             missed = await _missed_alerts(self.user, sorted(self.subscribed), after_id)
             for alert in missed:
                 await self.send_json({"type": "alert", "alert": alert, "replayed": True})
             await self.send_json({"type": "resumed", "count": len(missed)})
         else:
-            await self.send_json({"type": "error", "error": "unknown message type"})
+            raise BadMessage("unknown message type")
 
     async def access_changed(self, event) -> None:
         # From the user's group (a grant, revoke, role change, deactivation) or a camera's
@@ -175,19 +271,23 @@ class AlertConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "camera.status", "camera": event["camera"]})
 
 
-class LiveFeedConsumer(AsyncWebsocketConsumer):
+class LiveFeedConsumer(_CleanExit, AsyncWebsocketConsumer):
     """``/ws/live/<camera_id>/``: the camera's anonymised JPEG frames as binary messages.
 
     Open only to users with the live-video capability (not the DPO) on an enabled camera in
     their scope; anything else is refused like a missing camera (4404). The socket closes
-    (4404) as soon as that stops being true, or (4401) when the user is deactivated.
+    (4404) as soon as that stops being true, or (4401) when the user is deactivated. The
+    client sends nothing: a message closes the socket (4400).
+
+    The frame pump owns the socket's place in the live hub (``hub.viewer``): stopping the
+    pump, however it happens, takes the viewer out.
     """
 
+    user = None
+    pump: asyncio.Task | None = None
+    closing = False
+
     async def connect(self) -> None:
-        self.user = None
-        self.queue = None
-        self.pump = None
-        self.closing = False
         self.camera_id = int(self.scope["url_route"]["kwargs"]["camera_id"])
         user = await _connecting_user(self.scope)
         if user is None:
@@ -204,8 +304,10 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
             user=user, camera_id=self.camera_id, channel="websocket"
         )
         await self.accept()
-        self.queue = await hub.subscribe(self.camera_id)
         self.pump = asyncio.create_task(self._pump())
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        await self._refuse_message("the live socket takes no messages")
 
     async def dispatch(self, message) -> None:
         # The user's and the camera's groups also carry alerts, camera status and
@@ -226,19 +328,19 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_discard(camera_group(self.camera_id), self.channel_name)
 
     async def _pump(self) -> None:
-        while True:
-            frame = await self.queue.get()
-            await self.send(bytes_data=frame)
+        async with hub.viewer(self.camera_id) as queue:
+            while True:
+                frame = await queue.get()
+                await self.send(bytes_data=frame)
 
     async def _stop_frames(self) -> None:
-        if self.pump is not None:
-            self.pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.pump
-            self.pump = None
-        if self.queue is not None:
-            await hub.unsubscribe(self.camera_id, self.queue)
-            self.queue = None
+        pump, self.pump = self.pump, None
+        if pump is None:
+            return
+        pump.cancel()
+        await asyncio.wait({pump})  # its viewer is out of the hub once it has finished
+        if not pump.cancelled() and pump.exception() is not None:
+            logger.error("live frame pump failed", exc_info=pump.exception())
 
     async def access_changed(self, event) -> None:
         if self.closing:  # events queued before the close still arrive
@@ -258,5 +360,8 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         await self.close(code=code)
 
     async def disconnect(self, code) -> None:
+        await self._release()
+
+    async def _release(self) -> None:
         await self._stop_frames()
         await self._leave_groups()

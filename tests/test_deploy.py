@@ -9,11 +9,15 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import redis as redis_client
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,7 +96,8 @@ def test_app_services_run_in_production_mode_against_postgres_and_redis(compose)
         environment = compose["services"][name]["environment"]
         assert environment["VMS_DEPLOYMENT"] == "production"
         assert environment["VMS_DATABASE_URL"].startswith("postgres://")
-        assert environment["VMS_REDIS_URL"].startswith("redis://redis:")
+        assert environment["VMS_REDIS_URL"].startswith("redis://:${REDIS_PASSWORD")
+        assert environment["VMS_REDIS_URL"].endswith("@redis:6379/0")
 
 
 def test_every_vms_variable_of_the_deployment_is_read_by_settings():
@@ -114,6 +119,7 @@ def test_env_example_holds_every_required_production_value_and_no_real_secret():
         assert name in values
     assert values["VMS_SECRET_KEY"].startswith("change-me")
     assert values["POSTGRES_PASSWORD"].startswith("change-me")
+    assert values["REDIS_PASSWORD"].startswith("change-me")
 
 
 def test_check_deploy_passes_with_production_settings(tmp_path):
@@ -135,3 +141,103 @@ def test_production_never_writes_a_secret_key_file(tmp_path):
     result = manage("check", env=production_env(tmp_path))
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "data" / "secret_key").exists()
+
+
+# --- Hardening: published ports, the Redis password, no secret in the YAML ---------------------
+INTERPOLATION = re.compile(r"\$\{([A-Z0-9_]+)(:?[?-][^}]*)?\}")
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|(^|_)KEY$")
+APP_SERVICES = ("web", "analytics", "worker", "scheduler", "migrate")
+
+
+def interpolate(value: str, **values: str) -> str:
+    """What compose makes of ``value`` with these variables set (``$$`` is a literal ``$``)."""
+    value = INTERPOLATION.sub(lambda m: values[m.group(1)], value)
+    return value.replace("$$", "$")
+
+
+def strings(node, path=""):
+    """Every string in the compose file, with where it is."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from strings(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from strings(value, f"{path}[{index}]")
+    elif isinstance(node, str):
+        yield path, node
+
+
+def test_only_web_publishes_a_port_and_on_loopback_by_default(compose):
+    published = {name for name, service in compose["services"].items() if "ports" in service}
+    assert published == {"web"}
+    assert not any("expose" in service for service in compose["services"].values())
+    [port] = compose["services"]["web"]["ports"]
+    assert interpolate(port, VEIL_HTTP_PUBLISH="127.0.0.1:8000") == "127.0.0.1:8000:8000"
+    assert port.startswith("${VEIL_HTTP_PUBLISH:-127.0.0.1:")
+
+
+def test_redis_asks_every_client_for_the_password_from_the_env_file(compose):
+    redis = compose["services"]["redis"]
+    assert redis["environment"]["REDIS_PASSWORD"].startswith("${REDIS_PASSWORD:?")
+    command = " ".join(redis["command"])
+    assert "requirepass" in command and "$$REDIS_PASSWORD" in command
+    assert "--requirepass" not in command  # never on a command line, where ps shows it
+    assert "REDISCLI_AUTH" in " ".join(redis["healthcheck"]["test"])
+    for name in APP_SERVICES:
+        url = interpolate(
+            compose["services"][name]["environment"]["VMS_REDIS_URL"], REDIS_PASSWORD="pw"
+        )
+        parts = urlsplit(url)
+        assert (parts.scheme, parts.password, parts.hostname) == ("redis", "pw", "redis"), name
+
+
+def test_no_secret_is_written_in_the_compose_file(compose):
+    literal = []
+    for path, value in strings(compose):
+        key = path.rsplit(".", 1)[-1]
+        if SECRET_NAME.search(key) and not INTERPOLATION.fullmatch(value):
+            literal.append(f"{path} = {value!r}")  # a secret's value is not ${FROM_THE_ENV}
+        # Interpolations hold spaces and slashes (their error messages): stand them in first.
+        for url in re.findall(r"[a-z]+://\S+", INTERPOLATION.sub("FROM-THE-ENV", value)):
+            password = urlsplit(url).password
+            if password not in (None, "FROM-THE-ENV"):
+                literal.append(f"{path}: a password in {url!r}")
+    assert literal == []
+    for name in APP_SERVICES:  # the key comes from the env file, never from the YAML
+        assert "VMS_SECRET_KEY" not in compose["services"][name]["environment"]
+        assert compose["services"][name]["env_file"] == ["deploy/production.env"]
+
+
+@pytest.mark.skipif(not shutil.which("redis-server"), reason="needs a redis-server binary")
+def test_the_redis_command_really_requires_the_password(compose, tmp_path):
+    """The compose file's Redis command and health check, run here as the container would."""
+    from cameras.demo.processes import free_port
+
+    port, password = free_port(), secrets.token_hex(16)
+    command = interpolate(compose["services"]["redis"]["command"][2], REDIS_PASSWORD=password)
+    command = command.replace("/tmp/veil-redis.conf", str(tmp_path / "redis.conf"))
+    command += f" --port {port} --bind 127.0.0.1 --dir {tmp_path}"
+    health = interpolate(compose["services"]["redis"]["healthcheck"]["test"][1])
+    health = health.replace("redis-cli", f"redis-cli -p {port}")
+    env = {**os.environ, "REDIS_PASSWORD": password}
+    server = subprocess.Popen(["sh", "-c", command], env=env, stdout=subprocess.DEVNULL)
+    try:
+        client = redis_client.Redis(port=port, password=password)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                assert client.ping()
+                break
+            except redis_client.ConnectionError:
+                assert time.monotonic() < deadline, "redis did not start"
+                time.sleep(0.1)
+        with pytest.raises(redis_client.AuthenticationError):
+            redis_client.Redis(port=port).ping()
+        assert subprocess.run(["sh", "-c", health], env=env, check=False).returncode == 0
+        wrong = {**env, "REDIS_PASSWORD": "wrong"}
+        assert subprocess.run(["sh", "-c", health], env=wrong, check=False).returncode != 0
+        assert (tmp_path / "redis.conf").stat().st_mode & 0o077 == 0  # the redis user's only
+        client.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -1,8 +1,8 @@
 """ASGI entry point: HTTP through Django, websockets through Channels.
 
 Websocket routes are collected from each app's ``routing.websocket_urlpatterns``; every socket
-passes through the session/auth middleware and an origin check, and consumers refuse anonymous
-users themselves.
+passes an exact origin check first (scheme, host and port: ``vms.websocket``), then the
+session/auth middleware, and consumers refuse anonymous users themselves.
 """
 
 import os
@@ -14,15 +14,13 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from vms.routing import websocket_urlpatterns  # noqa: E402
+from vms.websocket import ExactOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": ExactOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

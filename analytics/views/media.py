@@ -103,11 +103,12 @@ async def live_mjpeg(request, camera_id: int):
     """The camera's anonymised live feed as MJPEG over HTTP, for an ``<img>`` tag; it ends
     within about a second of the viewer losing access."""
     user = await _live_user(request, camera_id, "mjpeg")
-    queue = await hub.subscribe(camera_id)
 
     async def frames():
-        checked_at = time.monotonic()
-        try:
+        # The viewer joins the hub when streaming starts, inside the generator: a client
+        # gone before that leaves nothing behind, and one gone later ends the block.
+        async with hub.viewer(camera_id) as queue:
+            checked_at = time.monotonic()
             while True:
                 try:
                     frame = await asyncio.wait_for(
@@ -128,7 +129,5 @@ async def live_mjpeg(request, camera_id: int):
                     + frame
                     + b"\r\n"
                 )
-        finally:
-            await hub.unsubscribe(camera_id, queue)
 
     return StreamingHttpResponse(frames(), content_type="multipart/x-mixed-replace; boundary=frame")

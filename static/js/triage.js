@@ -52,6 +52,13 @@ function showClip(alert) {
   placeholder.replaceWith(head, video);
 }
 
+// Each box's label sits at the box's top-left corner (fractions of the picture, in data-x and
+// data-y): placed here, as the page carries no inline style (Content-Security-Policy).
+for (const label of document.querySelectorAll(".box-label[data-x]")) {
+  label.style.left = `${Number(label.dataset.x) * 100}%`;
+  label.style.top = `${Number(label.dataset.y) * 100}%`;
+}
+
 // --- List: rows follow decisions; bulk selection -----------------------------------------
 
 const bulkForm = document.getElementById("bulk-acknowledge-form");

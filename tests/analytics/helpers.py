@@ -97,7 +97,8 @@ def asgi_socket(path: str, cookie: bytes | None = None):
 
     from vms.asgi import application
 
-    headers = [(b"origin", b"http://127.0.0.1")] + ([(b"cookie", cookie)] if cookie else [])
+    headers = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+    headers += [(b"cookie", cookie)] if cookie else []
     return WebsocketCommunicator(application, path, headers=headers)
 
 

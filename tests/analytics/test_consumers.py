@@ -32,6 +32,7 @@ from vms.asgi import application
 from vms.realtime import live_channel
 
 ORIGIN = (b"origin", b"http://127.0.0.1")
+HOST = (b"host", b"127.0.0.1")  # the origin check compares the two
 pytestmark = pytest.mark.django_db(transaction=True)  # consumers read from other threads
 
 
@@ -45,7 +46,7 @@ def _session_cookie(user) -> bytes:
 
 def _socket(path: str, cookie: bytes | None = None) -> WebsocketCommunicator:
     """A socket as a browser would open it: our origin, and the session cookie if any."""
-    headers = [ORIGIN] + ([(b"cookie", cookie)] if cookie else [])
+    headers = [ORIGIN, HOST] + ([(b"cookie", cookie)] if cookie else [])
     return WebsocketCommunicator(application, path, headers=headers)
 
 

@@ -33,6 +33,7 @@ from vms.realtime import user_group
 pytestmark = pytest.mark.django_db
 
 ORIGIN = (b"origin", b"http://127.0.0.1")
+HOST = (b"host", b"127.0.0.1")  # the origin check compares the two
 
 
 def escalate(scene, alert=None, *, to=None, note="Two people at the fence, cannot tell"):  # noqa: F811
@@ -140,7 +141,7 @@ def test_the_supervisors_open_sockets_get_alert_escalated_and_the_guard_does_not
     async def scenario():
         sockets = {
             name: WebsocketCommunicator(
-                application, "/ws/alerts/", headers=[ORIGIN, (b"cookie", cookie)]
+                application, "/ws/alerts/", headers=[ORIGIN, HOST, (b"cookie", cookie)]
             )
             for name, cookie in cookies.items()
         }

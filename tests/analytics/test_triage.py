@@ -465,15 +465,15 @@ def test_the_alert_socket_forwards_alert_updated_to_subscribed_guards_only(scene
         return f"{name}={client.cookies[name].value}".encode()
 
     elsewhere = UserFactory(role=Role.GUARD, sites=[scene.other_camera.site])
-    origin = (b"origin", b"http://127.0.0.1")
+    origin, host = (b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")
     our_cookie, their_cookie = cookie_for(scene.guard), cookie_for(elsewhere)
 
     async def scenario():
         ours = WebsocketCommunicator(
-            application, "/ws/alerts/", headers=[origin, (b"cookie", our_cookie)]
+            application, "/ws/alerts/", headers=[origin, host, (b"cookie", our_cookie)]
         )
         theirs = WebsocketCommunicator(
-            application, "/ws/alerts/", headers=[origin, (b"cookie", their_cookie)]
+            application, "/ws/alerts/", headers=[origin, host, (b"cookie", their_cookie)]
         )
         for socket in (ours, theirs):
             assert (await socket.connect())[0]

@@ -23,6 +23,10 @@ sync API runs an event loop in this thread, so ORM calls in the tests need
 
 On failure every open page is screenshotted to ``test-artifacts/``; the processes' logs are
 printed (the fixtures borrowed from ``tests/analytics/conftest.py`` do that).
+
+Every page a test opens is watched for Content-Security-Policy violations (the browser's
+``securitypolicyviolation`` events and its console's "Refused to ..." errors): a test that
+saw one fails, naming the directive and what was blocked.
 """
 
 from __future__ import annotations
@@ -85,6 +89,22 @@ TOAST_RECORDER = """
   }).observe(document, { childList: true, subtree: true });
 })();
 """
+
+
+# Reports every Content-Security-Policy violation on the page to the test (a Playwright binding).
+CSP_WATCHER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__veilCspViolation?.({
+    page: location.href,
+    directive: event.effectiveDirective,
+    blocked: event.blockedURI,
+    where: `${event.sourceFile}:${event.lineNumber}`,
+    sample: event.sample,
+    disposition: event.disposition,
+  });
+}, true);
+"""
+CSP_CONSOLE = re.compile(r"Content.Security.Policy", re.I)
 
 
 def _server_env(channel_prefix: str, media_root: Path, **extra: str) -> dict[str, str]:
@@ -353,6 +373,7 @@ class People:
         self.test_name = re.sub(r"[^\w.-]+", "_", test_name)
         self.pages: dict[str, object] = {}
         self.contexts = []
+        self.csp_violations: list[str] = []
 
     def open(self, user, label: str, *, path: str = "/analytics/wall/"):
         """A new context (own cookies) logged in as ``user`` through the log-in page."""
@@ -361,11 +382,36 @@ class People:
         )
         context.set_default_timeout(15_000)
         context.add_init_script(TOAST_RECORDER)
+        self._watch_csp(context, label)
         self.contexts.append(context)
         page = context.new_page()
         self.pages[label] = page
         login(page, user, next_path=path)
         return page
+
+    def _watch_csp(self, context, label: str) -> None:
+        def violation(_source, report) -> None:
+            self.csp_violations.append(
+                f"{label}: {report['directive']} blocked {report['blocked'] or 'inline'} "
+                f"at {report['where']} on {report['page']} ({report['disposition']}, "
+                f"sample {report['sample']!r})"
+            )
+
+        def console(message) -> None:
+            if CSP_CONSOLE.search(message.text):
+                self.csp_violations.append(f"{label}: console {message.type}: {message.text}")
+
+        context.expose_binding("__veilCspViolation", violation)
+        context.add_init_script(CSP_WATCHER)
+        context.on("console", console)
+
+    def csp_report(self) -> list[str]:
+        """Every CSP violation the pages saw. Playwright delivers events only while one of its
+        calls runs: one round trip per page first collects what is still on its way."""
+        for page in self.pages.values():
+            with contextlib.suppress(Exception):
+                page.evaluate("() => new Promise((done) => setTimeout(done, 50))")
+        return list(self.csp_violations)
 
     def screenshot_all(self, suffix: str) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
@@ -397,9 +443,12 @@ def login(page, user, *, next_path: str = "/analytics/wall/") -> None:
 def people(chromium, veil, request):
     crowd = People(chromium, veil.url, request.node.name)
     yield crowd
-    if _failed(request):
+    violations = crowd.csp_report()
+    if _failed(request) or violations:
         crowd.screenshot_all("failure")
     crowd.close()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)
 
 
 def save_screenshot(page, name: str) -> Path:
