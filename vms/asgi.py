@@ -1,8 +1,8 @@
 """ASGI entry point: HTTP through Django, websockets through Channels.
 
 Websocket routes are collected from each app's ``routing.websocket_urlpatterns``; every socket
-passes through the session/auth middleware and an origin check, and consumers refuse anonymous
-users themselves.
+passes through the session/auth middleware and an origin check, then the session's expiry and
+second-factor rules (``vms.middleware.sockets``); consumers refuse anonymous users themselves.
 """
 
 import os
@@ -16,13 +16,14 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from vms.middleware.sockets import SessionSocketMiddleware  # noqa: E402
 from vms.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            AuthMiddlewareStack(SessionSocketMiddleware(URLRouter(websocket_urlpatterns)))
         ),
     }
 )
