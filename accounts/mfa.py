@@ -25,7 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.services import _sessions_end
 from compliance.models import AccessKind
-from compliance.services import access_event_record
+from compliance.services import access_event_record, system_actor
 from vms.middleware.mfa import mfa_required
 from vms.permissions import require_model_permission
 
@@ -187,6 +187,15 @@ def recovery_codes_renew(*, user, request=None) -> list[str]:
     return codes
 
 
+def _devices_remove(user) -> int:
+    removed = 0
+    for model in (TOTPDevice, StaticDevice):
+        devices = model.objects.filter(user=user)
+        removed += devices.count()
+        devices.delete()
+    return removed
+
+
 @transaction.atomic
 def mfa_remove(*, actor, user, request=None) -> int:
     """Remove ``user``'s authenticator and recovery codes: themself, from their Security page,
@@ -196,11 +205,7 @@ def mfa_remove(*, actor, user, request=None) -> int:
     by_admin = actor.pk != user.pk
     if by_admin:
         require_model_permission(actor, get_user_model(), "change", REFUSED)
-    removed = 0
-    for model in (TOTPDevice, StaticDevice):
-        devices = model.objects.filter(user=user)
-        removed += devices.count()
-        devices.delete()
+    removed = _devices_remove(user)
     _record(
         AccessKind.MFA_RESET,
         actor=actor,
@@ -210,4 +215,19 @@ def mfa_remove(*, actor, user, request=None) -> int:
     )
     if by_admin:
         _sessions_end(user)
+    return removed
+
+
+@transaction.atomic
+def mfa_reset_from_shell(*, user) -> int:
+    """``manage.py mfa_reset``: an admin's reset, by whoever has a shell on the server (the
+    last admin's lost phone). Recorded as done by the system account; the sessions end."""
+    removed = _devices_remove(user)
+    _record(
+        AccessKind.MFA_RESET,
+        actor=system_actor(),
+        target=user,
+        data={"devices": removed, "by": "shell"},
+    )
+    _sessions_end(user)
     return removed

@@ -57,16 +57,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def mfa(self, create, extracted, **kwargs):
         """An authenticator app (confirmed TOTP device) for users whose role requires one, as
-        after enrolling (``mfa=True``/``False`` to choose). ``self.otp_device`` is set, so
-        ``client.force_login(user)`` gives a session verified with it (tests/conftest.py)."""
+        after enrolling (``mfa=True``/``False`` to choose), kept as ``self.otp_device``. The
+        test client's ``login()``/``force_login()`` then give a session verified with it
+        (tests/conftest.py); a log-in through the log-in page asks for a code."""
         if not create:
             return
         role = self.role
-        wanted = (
-            extracted
-            if extracted is not None
-            else (role is not None and Perm.REQUIRE_MFA in ROLE_PERMISSIONS[role])
+        # Superusers hold every permission, this duty too.
+        required = self.is_superuser or (
+            role is not None and Perm.REQUIRE_MFA in ROLE_PERMISSIONS[role]
         )
+        wanted = required if extracted is None else extracted
         if wanted:
             self.otp_device = TOTPDevice.objects.create(
                 user=self, name="Authenticator app", confirmed=True

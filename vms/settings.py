@@ -176,7 +176,7 @@ CAMERA_PROBE_BACKOFF_MAX_SECONDS = env.float("VMS_PROBE_BACKOFF_MAX", default=90
 # --- Accounts, log-in, multi-factor authentication, sessions ----------------------------------
 # Everything about how people log in and how long they stay logged in lives in this block,
 # including the apps and middleware it adds (appended here rather than in the lists above).
-# README "Log-in and sessions" explains the behaviour; SECURITY.md the threat model.
+# README "Log-in and sessions" explains the behaviour.
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out account or address before any password is checked.

@@ -125,7 +125,9 @@ def test_cool_down_unlocks_and_each_failure_while_locked_doubles_it():
     for _ in range(3):
         attempt("gina")
     expiry = AccessAttemptExpiration.objects.get()
-    assert (expiry.expires_at - timezone.now()) == pytest.approx(timedelta(minutes=5), abs=timedelta(seconds=5))
+    assert (expiry.expires_at - timezone.now()) == pytest.approx(
+        timedelta(minutes=5), abs=timedelta(seconds=5)
+    )
     attempt("gina")  # while locked: 10 minutes now
     attempt("gina")  # 20 minutes
     expiry.refresh_from_db()

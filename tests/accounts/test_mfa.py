@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP
@@ -242,3 +244,22 @@ def test_a_socket_of_an_unverified_session_is_closed_as_logged_out():
         return code, connected, hello["type"]
 
     assert asyncio.run(scenario()) == (4401, True, "hello")
+
+
+def test_the_last_admin_s_lost_phone_is_reset_from_a_shell():
+    admin = UserFactory(role=Role.ADMIN)
+    browser = Client()
+    browser.force_login(admin)
+    out = StringIO()
+    call_command("mfa_reset", admin.username, stdout=out)
+    assert "Removed 1 device(s)" in out.getvalue()
+    assert not TOTPDevice.objects.filter(user=admin).exists()
+    event = AccessEvent.objects.get(kind=AccessKind.MFA_RESET)
+    assert (event.actor_username, event.target_id, event.data["by"]) == (
+        "veil-system",
+        str(admin.pk),
+        "shell",
+    )
+    assert browser.get(CAMERAS).url.startswith("/accounts/login/")
+    with pytest.raises(CommandError):
+        call_command("mfa_reset", "nobody")

@@ -124,8 +124,9 @@ def test_sockets_follow_the_session_clock(settings):
         await refused.connect()
         refused_code = await socket_close_code(refused, timeout=5)
 
-        closing, staying = asgi_socket("/ws/alerts/", cookie(near)), asgi_socket(
-            "/ws/alerts/", cookie(kept)
+        closing, staying = (
+            asgi_socket("/ws/alerts/", cookie(near)),
+            asgi_socket("/ws/alerts/", cookie(kept)),
         )
         for socket in (closing, staying):
             assert (await socket.connect())[0]
