@@ -10,6 +10,7 @@ import time
 from io import StringIO
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
@@ -17,11 +18,12 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import mfa
+from accounts import mfa, services
 from accounts.roles import Role
 from compliance.models import AccessEvent, AccessKind
 from tests.analytics.helpers import asgi_socket, socket_close_code
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from vms.middleware import sockets
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +265,25 @@ def test_the_last_admin_s_lost_phone_is_reset_from_a_shell():
     assert browser.get(CAMERAS).url.startswith("/accounts/login/")
     with pytest.raises(CommandError):
         call_command("mfa_reset", "nobody")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_open_socket_closes_when_its_role_comes_to_require_a_second_factor(monkeypatch):
+    monkeypatch.setattr(sockets, "RECHECK_SECONDS", 0.5)
+    admin = UserFactory(role=Role.ADMIN)
+    guard = UserFactory(role=Role.GUARD)
+    browser = password_login(guard)  # no second factor: a guard needs none
+    cookie = f"sessionid={browser.cookies['sessionid'].value}".encode()
+
+    async def scenario():
+        socket = asgi_socket("/ws/alerts/", cookie)
+        assert (await socket.connect())[0]
+        assert (await socket.receive_json_from(timeout=5))["type"] == "hello"
+        await sync_to_async(services.user_update)(actor=admin, user=guard, role=Role.SUPERVISOR)
+        assert (await socket.receive_json_from(timeout=3))["type"] == "access.changed"
+        assert await socket.receive_nothing(timeout=1.2)  # still no second factor needed
+        await sync_to_async(services.user_update)(actor=admin, user=guard, role=Role.ADMIN)
+        return await socket_close_code(socket, timeout=3)
+
+    assert asyncio.run(scenario()) == 4401
+    assert browser.get(CAMERAS).url.startswith(ENROL)
