@@ -402,13 +402,13 @@ def login(page, user, *, next_path: str = "/analytics/wall/", totp_key: str | No
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", DEFAULT_PASSWORD)
     with page.expect_navigation():
-        page.click("form button[type=submit]")
+        page.click("main form button[type=submit]")
     assert "/accounts/login/" not in page.url, f"log-in as {user.username} failed: {page.url}"
     if totp_key is not None:
         assert "/accounts/security/verify/" in page.url, f"no second step: {page.url}"
         page.fill("input[name=code]", totp_code(page, totp_key))
         with page.expect_navigation():
-            page.click("form button[type=submit]")
+            page.click("main form button[type=submit]")  # not the header's Log out
         assert "/accounts/security/" not in page.url, f"second step failed: {page.url}"
 
 
