@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import post_migrate
 
 
@@ -12,6 +13,17 @@ class AccountsConfig(AppConfig):
         # Permissions of apps migrated after the role data migration are attached here.
         post_migrate.connect(sync_role_groups_after_migrate, dispatch_uid="veil-sync-roles")
         _register_audited_models()
+        _connect_log_in()
+
+
+def _connect_log_in() -> None:
+    """Failed log-ins reach the audit trail by identifier, never as typed; a log-in starts the
+    session's idle and absolute clocks."""
+    from accounts.lockout import record_login_failed
+    from vms.middleware.sessions import session_stamp_login
+
+    user_login_failed.connect(record_login_failed, dispatch_uid="veil-audit-login-failed")
+    user_logged_in.connect(session_stamp_login, dispatch_uid="veil-session-clocks")
 
 
 def _register_audited_models() -> None:

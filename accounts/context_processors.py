@@ -68,10 +68,13 @@ def landing_url_name(user) -> str:
 
 def navigation(request) -> dict:
     """``nav_items``: dicts of ``url_name``, ``label`` and ``active`` (the current section);
-    ``user_role``: the role's label for the header."""
+    ``user_role``: the role's label for the header; ``mfa_pending``: the user has still to
+    verify their second factor (``vms.middleware.mfa``), so the page shows no navigation."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "user_role": None}
+        return {"nav_items": [], "user_role": None, "mfa_pending": False}
+    if getattr(request, "mfa_pending", False):
+        return {"nav_items": [], "user_role": user.role, "mfa_pending": True}
     match = getattr(request, "resolver_match", None)
     current = _section(match.view_name if match else "")
     return {
@@ -84,6 +87,7 @@ def navigation(request) -> dict:
             for item in navigation_items(user)
         ],
         "user_role": user.role,
+        "mfa_pending": False,
     }
 
 

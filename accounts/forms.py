@@ -17,19 +17,44 @@ from cameras.models import Site
 User = get_user_model()
 
 
+LOGIN_REFUSED = (
+    "That username and password do not match an active account, or there were too many "
+    "failed attempts: try again in a few minutes, or ask an admin."
+)
+
+
 class LoginForm(AuthenticationForm):
-    """Django's log-in form; failed attempts reach ``user_login_failed`` and the audit trail."""
+    """Django's log-in form; failed attempts reach ``user_login_failed``: the audit trail and
+    the lockout (``accounts.lockout``)."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        # One message for a wrong password, an unknown name and a deactivated account alike.
-        "invalid_login": "That username and password do not match an active account.",
+        # One message for a wrong password, an unknown name, a deactivated account and a
+        # locked-out one alike: the page reveals nothing about which.
+        "invalid_login": LOGIN_REFUSED,
     }
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].widget.attrs.update({"autocomplete": "username"})
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+
+class MfaCodeForm(forms.Form):
+    """A code from an authenticator app, or (where allowed) a recovery code."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, *args, label: str = "Code", help_text: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = label
+        self.fields["code"].help_text = help_text
 
 
 class UserSearchForm(forms.Form):

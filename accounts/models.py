@@ -25,6 +25,9 @@ class User(AbstractUser):
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         ordering = ["username"]
+        permissions = [
+            ("require_mfa", "Must verify a second factor (authenticator) at every log-in"),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

@@ -29,6 +29,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "analytics.tune_rule",
     ],
     Role.DPO: [
+        "accounts.require_mfa",  # DPO and Admin see everything: a password is not enough
         "compliance.run_report",
         "accounts.view_user",
         "cameras.view_site",
@@ -43,6 +44,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "privacy.view_privacymask",
     ],
     Role.ADMIN: [
+        "accounts.require_mfa",
         "accounts.add_user",
         "accounts.change_user",
         "accounts.view_user",

@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts import selectors, services
+from accounts import lockout, mfa, selectors, services
 from accounts.context_processors import landing_url_name
 from accounts.forms import (
     CameraGrantForm,
@@ -27,6 +27,7 @@ from accounts.forms import (
 )
 from cameras import selectors as camera_selectors
 from vms.forms import apply_service_errors
+from vms.middleware.sessions import EXPIRED_REASON
 from vms.permissions import has_permission, permission_required
 
 USERS_PER_PAGE = 50
@@ -36,6 +37,11 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     form_class = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        # Said once, on the page an expired session lands on: "idle" or "absolute".
+        expired = self.request.session.pop(EXPIRED_REASON, None)
+        return super().get_context_data(session_expired=expired, **kwargs)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -105,7 +111,37 @@ def user_edit(request, pk):
         else:
             messages.success(request, f"Saved {user.get_username()}.")
             return redirect("accounts:user-edit", pk=user.pk)
-    return render(request, "accounts/user_edit.html", {"form": form, "subject": user})
+    return render(
+        request,
+        "accounts/user_edit.html",
+        {
+            "form": form,
+            "subject": user,
+            "lockout": lockout.user_login_lockout(user=user),
+            "mfa": mfa.mfa_status(user=user),
+        },
+    )
+
+
+@require_POST
+@user_admin_required
+def user_unlock(request, pk):
+    """Let a locked-out account log in again at once (audited)."""
+    user = selectors.user_get(actor=request.user, pk=pk, action="change")
+    lockout.user_login_unlock(actor=request.user, user=user, request=request)
+    messages.success(request, f"Unlocked {user.get_username()}: failed log-ins are forgotten.")
+    return redirect("accounts:user-edit", pk=user.pk)
+
+
+@require_POST
+@user_admin_required
+def user_mfa_reset(request, pk):
+    """Remove a user's authenticator and recovery codes (a lost phone); their sessions end and
+    they set up a new one at their next log-in if their role requires it (audited)."""
+    user = selectors.user_get(actor=request.user, pk=pk, action="change")
+    mfa.mfa_remove(actor=request.user, user=user, request=request)
+    messages.success(request, f"Reset two-factor authentication of {user.get_username()}.")
+    return redirect("accounts:user-edit", pk=user.pk)
 
 
 @require_POST

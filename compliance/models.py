@@ -25,6 +25,15 @@ class AccessKind(models.TextChoices):
     REPORT = "report", "Generated a report"
     ALERT_DECISION = "alert_decision", "Decided on an alert"
     RULE_TUNE = "rule_tune", "Tuned a rule's threshold"
+    # Log-in security (accounts.lockout, accounts.mfa)
+    LOGIN_LOCKED = "login_locked", "Locked out after failed log-ins"
+    LOGIN_UNLOCKED = "login_unlocked", "Unlocked a log-in"
+    MFA_ENROL = "mfa_enrol", "Set up two-factor authentication"
+    MFA_VERIFY = "mfa_verify", "Verified a second factor"
+    MFA_VERIFY_FAILED = "mfa_verify_failed", "Failed a second-factor check"
+    MFA_RECOVERY_USED = "mfa_recovery_used", "Used a recovery code"
+    MFA_RECOVERY_RENEW = "mfa_recovery_renew", "Renewed recovery codes"
+    MFA_RESET = "mfa_reset", "Removed two-factor authentication"
 
 
 class ReadOnlyRecordError(Exception):

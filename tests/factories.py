@@ -4,8 +4,9 @@ Users get their role through the real role groups (created by the accounts migra
 factory-made guard has exactly the permissions a real guard has. Site assignment and single
 camera grants go through the same guardian object permissions the services give.
 
-    admin = UserFactory(role=Role.ADMIN)
+    admin = UserFactory(role=Role.ADMIN)  # enrolled in MFA, as the role requires
     guard = UserFactory(role=Role.GUARD, sites=[site], cameras=[camera])
+    newcomer = UserFactory(role=Role.ADMIN, mfa=False)  # must enrol at first log-in
     camera = CameraFactory(site__name="Depot", source_username="u", source_password="p")
 """
 
@@ -14,10 +15,12 @@ from __future__ import annotations
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.shortcuts import assign_perm
 
-from accounts.roles import SITE_ASSIGNMENT_PERMISSIONS, Role
+from accounts.roles import ROLE_PERMISSIONS, SITE_ASSIGNMENT_PERMISSIONS, Role
 from cameras.models import Camera, CameraStatus, LawfulBasis, Site
+from vms.permissions import Perm
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 
@@ -50,6 +53,25 @@ class UserFactory(factory.django.DjangoModelFactory):
         role = Role.GUARD if extracted is None else extracted
         if role:
             self.groups.add(Group.objects.get(name=Role(role).value))
+
+    @factory.post_generation
+    def mfa(self, create, extracted, **kwargs):
+        """An authenticator app (confirmed TOTP device) for users whose role requires one, as
+        after enrolling (``mfa=True``/``False`` to choose), kept as ``self.otp_device``. The
+        test client's ``login()``/``force_login()`` then give a session verified with it
+        (tests/conftest.py); a log-in through the log-in page asks for a code."""
+        if not create:
+            return
+        role = self.role
+        # Superusers hold every permission, this duty too.
+        required = self.is_superuser or (
+            role is not None and Perm.REQUIRE_MFA in ROLE_PERMISSIONS[role]
+        )
+        wanted = required if extracted is None else extracted
+        if wanted:
+            self.otp_device = TOTPDevice.objects.create(
+                user=self, name="Authenticator app", confirmed=True
+            )
 
     @factory.post_generation
     def sites(self, create, extracted, **kwargs):

@@ -155,7 +155,30 @@ def _log_in(url: str, username: str, password: str) -> requests.Session:
         timeout=30,
     )
     assert response.status_code == 200, response.text[:2000]
+    if "/accounts/security/enrol/" in response.url:
+        _enrol_authenticator(session, response)
     return session
+
+
+def _enrol_authenticator(session: requests.Session, page: requests.Response) -> None:
+    """A DPO's or admin's first log-in: add the authenticator from the key the page shows
+    and confirm a code computed from it, as an authenticator app would."""
+    import base64
+    import time as clock
+
+    from django_otp.oath import TOTP
+
+    secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page.text).group(1).replace(" ", "")
+    totp = TOTP(base64.b32decode(secret))
+    totp.time = clock.time()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    response = session.post(
+        page.url,
+        data={"code": f"{totp.token():06d}", "csrfmiddlewaretoken": token},
+        headers={"Referer": page.url},
+        timeout=30,
+    )
+    assert 'id="recovery-codes"' in response.text, response.text[:2000]
 
 
 def test_run_command_serves_veil_with_demo_data_and_stops_cleanly(veil):

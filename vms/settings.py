@@ -236,9 +236,14 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # and Redis trees by the run command (vms.files.private_tree).
 private_paths([DATA_DIR, DATA_DIR / "secret_key", *sqlite_files(DATABASES["default"])])
 
-# --- Accounts, sessions, passwords -----------------------------------------------------------
+# --- Accounts, log-in, multi-factor authentication, sessions ----------------------------------
+# Everything about how people log in and how long they stay logged in lives in this block,
+# including the apps and middleware it adds (appended here rather than in the lists above).
+# README "Log-in and sessions" explains the behaviour.
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before any password is checked.
+    "accounts.lockout.LoginLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -254,9 +259,57 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# A session lasts a shift and slides with activity; closing the browser ends it.
+INSTALLED_APPS += [
+    "axes",  # failed log-ins and lockouts
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # authenticator apps
+    "django_otp.plugins.otp_static",  # recovery codes (stored hashed, see accounts/mfa.py)
+]
+_AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
+MIDDLEWARE[MIDDLEWARE.index(_AUTH_MIDDLEWARE) + 1 : MIDDLEWARE.index(_AUTH_MIDDLEWARE) + 1] = [
+    "vms.middleware.sessions.SessionExpiryMiddleware",  # idle and absolute expiry
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
+    "vms.middleware.mfa.MultiFactorMiddleware",  # who must verify reaches nothing else
+]
+
+# Brute-force protection (django-axes, configured through accounts/lockout.py). Failed
+# log-ins are counted in three scopes, each with its own limit; none of them is "everyone", so
+# an attacker can hold one address or one account locked for a while, never the whole site.
+LOGIN_FAILURE_LIMIT = env.int("VMS_LOGIN_FAILURE_LIMIT", default=5)  # one account, one address
+LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("VMS_LOGIN_ACCOUNT_FAILURE_LIMIT", default=20)  # any address
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("VMS_LOGIN_ADDRESS_FAILURE_LIMIT", default=50)  # any account
+if LOGIN_FAILURE_LIMIT < 1:
+    raise ImproperlyConfigured("VMS_LOGIN_FAILURE_LIMIT must be at least 1.")
+# Failures are forgotten this long after the last one; each failure while locked out doubles
+# the wait (progressive), up to the maximum. An admin can unlock an account at once.
+LOGIN_COOLOFF = timedelta(seconds=env.int("VMS_LOGIN_COOLOFF_SECONDS", default=300))
+LOGIN_COOLOFF_MAX = timedelta(seconds=env.int("VMS_LOGIN_COOLOFF_MAX_SECONDS", default=86400))
+AXES_HANDLER = "accounts.lockout.LoginLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = "accounts.lockout.lockout_parameters"  # the scopes above
+AXES_FAILURE_LIMIT = "accounts.lockout.failure_limit"  # the handler scales each scope's limit
+AXES_COOLOFF_TIME = LOGIN_COOLOFF
+AXES_USE_ATTEMPT_EXPIRATION = True  # each attempt expires on its own (progressive cool-down)
+AXES_RESET_ON_SUCCESS = True  # only this account's failures from this address
+AXES_USERNAME_CALLABLE = "accounts.lockout.axes_username"  # never the name as typed
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"  # the audit trail's address
+AXES_DISABLE_ACCESS_LOG = True  # successful log-ins are in the audit trail already
+AXES_VERBOSE = False  # its log lines name no one; the audit trail has the details
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+# No AxesMiddleware: a locked-out attempt is answered exactly like a wrong password.
+SILENCED_SYSTEM_CHECKS = ["axes.W002"]
+
+# Multi-factor authentication (django-otp): required for holders of ``accounts.require_mfa``
+# (DPO and Admin, accounts/roles.py), open to everyone from their Security page.
+MFA_VERIFY_URL = "accounts:mfa-verify"
+MFA_ENROL_URL = "accounts:mfa-enrol"
+OTP_TOTP_ISSUER = "Veil"
+
+# Sessions end SESSION_COOKIE_AGE after log-in whatever the activity (a shift), after
+# SESSION_IDLE_SECONDS without a page or API request (websockets never count), and when the
+# browser closes (vms/middleware/sessions.py).
 SESSION_COOKIE_AGE = env.int("VMS_SESSION_SECONDS", default=8 * 3600)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_IDLE_SECONDS = env.int("VMS_SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_SAVE_EVERY_REQUEST = False  # the expiry middleware saves what it stamps
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -276,7 +329,7 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = env.bool("VMS_HSTS_PRELOAD", default=False)
     if env.bool("VMS_BEHIND_TLS_PROXY", default=True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+    SILENCED_SYSTEM_CHECKS += [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 # --- Content-Security-Policy and response headers (vms/headers.py) ---------------------------
 # Veil's pages load scripts, styles, fonts, pictures and media from Veil only; no inline script

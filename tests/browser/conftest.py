@@ -144,8 +144,10 @@ class Veil:
     guard_a: object
     guard_b: object
     supervisor: object
-    admin: object
+    admin: object  # enrolled in MFA, as the role requires: logs in with a TOTP code
     crafted: dict[str, list[int]] = field(default_factory=dict)
+    #: username -> hex key of their authenticator (TOTP device), for :func:`login`
+    totp_keys: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -326,7 +328,13 @@ def _create_data(rtsp_server) -> dict:
         "zone": zone,
         "rule": rule,
         **users,
+        "totp_keys": totp_keys(users.values()),
     }
+
+
+def totp_keys(users) -> dict[str, str]:
+    """The authenticator keys of the users the factory enrolled in MFA (admins, DPOs)."""
+    return {u.username: u.otp_device.key for u in users if getattr(u, "otp_device", None)}
 
 
 @pytest.fixture
@@ -367,9 +375,12 @@ def chromium():
 class People:
     """Logged-in browser contexts, one per person; screenshots on failure, closed after."""
 
-    def __init__(self, browser, base_url: str, test_name: str) -> None:
+    def __init__(
+        self, browser, base_url: str, test_name: str, totp_keys: dict[str, str] | None = None
+    ) -> None:
         self.browser = browser
         self.base_url = base_url
+        self.totp_keys = totp_keys or {}
         self.test_name = re.sub(r"[^\w.-]+", "_", test_name)
         self.pages: dict[str, object] = {}
         self.contexts = []
@@ -386,7 +397,7 @@ class People:
         self.contexts.append(context)
         page = context.new_page()
         self.pages[label] = page
-        login(page, user, next_path=path)
+        login(page, user, next_path=path, totp_key=self.totp_keys.get(user.username))
         return page
 
     def _watch_csp(self, context, label: str) -> None:
@@ -427,21 +438,53 @@ class People:
                 context.close()
 
 
-def login(page, user, *, next_path: str = "/analytics/wall/") -> None:
-    """Log in through the real log-in form, then land on ``next_path``."""
+def login(page, user, *, next_path: str = "/analytics/wall/", totp_key: str | None = None) -> None:
+    """Log in through the real log-in form, then land on ``next_path``. A user with an
+    authenticator (``totp_key``, hex) completes the second step with a code computed here,
+    as their app would show it."""
     from tests.factories import DEFAULT_PASSWORD
 
     page.goto(f"/accounts/login/?next={next_path}")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", DEFAULT_PASSWORD)
     with page.expect_navigation():
-        page.click("form button[type=submit]")
+        page.click("main form button[type=submit]")
     assert "/accounts/login/" not in page.url, f"log-in as {user.username} failed: {page.url}"
+    if totp_key is not None:
+        assert "/accounts/security/verify/" in page.url, f"no second step: {page.url}"
+        page.fill("input[name=code]", totp_code(page, totp_key))
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")  # not the header's Log out
+        assert "/accounts/security/" not in page.url, f"second step failed: {page.url}"
+
+
+_TOTP_LAST_STEP: dict[str, int] = {}
+
+
+def totp_code(page, key: str, *, step_seconds: int = 30) -> str:
+    """The code of the authenticator with hex ``key`` (RFC 6238, as django-otp checks it).
+
+    A code is accepted once, so a second log-in within the same 30 s takes the next step's
+    code (the server allows one step of clock difference), and a third waits for the clock.
+    Never an earlier step: the server's drift then never goes negative.
+    """
+    from binascii import unhexlify
+
+    from django_otp.oath import TOTP
+
+    now_step = int(time.time()) // step_seconds
+    step = max(now_step, _TOTP_LAST_STEP.get(key, -1) + 1)
+    if step > now_step + 1:
+        page.wait_for_timeout(((step - 1) * step_seconds - time.time()) * 1000 + 200)
+    _TOTP_LAST_STEP[key] = step
+    totp = TOTP(unhexlify(key), step=step_seconds)
+    totp.time = step * step_seconds
+    return f"{totp.token():06d}"
 
 
 @pytest.fixture
 def people(chromium, veil, request):
-    crowd = People(chromium, veil.url, request.node.name)
+    crowd = People(chromium, veil.url, request.node.name, veil.totp_keys)
     yield crowd
     violations = crowd.csp_report()
     if _failed(request) or violations:

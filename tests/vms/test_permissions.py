@@ -136,6 +136,7 @@ CONFIGURATION = [
 # The product's policy, stated on its own (not read from accounts.roles): guards watch and
 # triage; supervisors also overrule and tune; the DPO oversees (reports, audit) and watches
 # nothing live nor learns a source; the admin configures, watches, and alone sees sources.
+# Both see the whole estate, so both must verify a second factor at log-in.
 POLICY = {
     Role.GUARD: {Perm.VIEW_LIVE_VIDEO, Perm.TRIAGE_ALERT},
     Role.SUPERVISOR: {
@@ -144,13 +145,19 @@ POLICY = {
         Perm.OVERRULE_ALERT,
         Perm.TUNE_RULE,
     },
-    Role.DPO: {Perm.RUN_REPORT, *AUDIT},
-    Role.ADMIN: {Perm.VIEW_LIVE_VIDEO, Perm.VIEW_CAMERA_SOURCE, *AUDIT, *CONFIGURATION},
+    Role.DPO: {Perm.RUN_REPORT, Perm.REQUIRE_MFA, *AUDIT},
+    Role.ADMIN: {
+        Perm.VIEW_LIVE_VIDEO,
+        Perm.VIEW_CAMERA_SOURCE,
+        Perm.REQUIRE_MFA,
+        *AUDIT,
+        *CONFIGURATION,
+    },
 }
 
 
 def test_every_named_capability_is_a_real_permission():
-    assert len(CAPABILITIES) == 6
+    assert len(CAPABILITIES) == 7
     for perm in CAPABILITIES:
         app_label, codename = perm.split(".")
         assert Permission.objects.filter(

@@ -300,6 +300,10 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"    {user['role']:<11} {user['username']:<16} {user['password']}"
                 )
+            self.stdout.write(
+                "  DPO and Admin set up two-factor authentication (an authenticator app) "
+                "at their first log-in."
+            )
         self.stdout.write(f"  logs: {log_dir}")
         self.stdout.write("  Ctrl-C stops everything.")
         self.stdout.flush()
