@@ -9,6 +9,7 @@ import time
 
 import pytest
 import requests
+from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from websockets.asyncio.client import connect
 
@@ -90,16 +91,23 @@ def session_cookie(user) -> bytes:
     return f"{name}={client.cookies[name].value}".encode()
 
 
-def asgi_socket(path: str, cookie: bytes | None = None):
+class PatientCommunicator(WebsocketCommunicator):
+    """The handshake answers at once, but a loaded two-core CI machine may take longer than
+    channels' one-second default to get there: wait up to ten."""
+
+    async def connect(self, timeout: float = 10):
+        return await super().connect(timeout=timeout)
+
+
+def asgi_socket(path: str, cookie: bytes | None = None, *, application=None):
     """A websocket to the real ASGI application (origin check, session auth, routing) as a
     browser opens it: our origin, and the session cookie if any."""
-    from channels.testing import WebsocketCommunicator
-
-    from vms.asgi import application
+    if application is None:
+        from vms.asgi import application
 
     headers = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
     headers += [(b"cookie", cookie)] if cookie else []
-    return WebsocketCommunicator(application, path, headers=headers)
+    return PatientCommunicator(application, path, headers=headers)
 
 
 async def socket_close_code(socket, *, timeout: float) -> int:

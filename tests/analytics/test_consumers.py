@@ -26,13 +26,11 @@ from analytics.rules import RuleHit
 from cameras.models import CameraStatus
 from cameras.services import camera_status_record
 from compliance.models import AccessEvent, AccessKind
-from tests.analytics.helpers import http_login
+from tests.analytics.helpers import asgi_socket, http_login
 from tests.factories import CameraFactory, SiteFactory, UserFactory
 from vms.asgi import application
 from vms.realtime import live_channel
 
-ORIGIN = (b"origin", b"http://127.0.0.1")
-HOST = (b"host", b"127.0.0.1")  # the origin check compares the two
 pytestmark = pytest.mark.django_db(transaction=True)  # consumers read from other threads
 
 
@@ -46,8 +44,7 @@ def _session_cookie(user) -> bytes:
 
 def _socket(path: str, cookie: bytes | None = None) -> WebsocketCommunicator:
     """A socket as a browser would open it: our origin, and the session cookie if any."""
-    headers = [ORIGIN, HOST] + ([(b"cookie", cookie)] if cookie else [])
-    return WebsocketCommunicator(application, path, headers=headers)
+    return asgi_socket(path, cookie, application=application)
 
 
 def _jpeg(shade: int) -> bytes:

@@ -18,9 +18,10 @@ DENIED = 1000  # the origin validator's denier closed the handshake
 
 def _outcome(headers: list[tuple[bytes, bytes]]) -> int:
     async def scenario():
+        # A generous timeout: the answer is immediate, but a loaded CI machine is not.
         connected, code = await WebsocketCommunicator(
             application, "/ws/alerts/", headers=headers
-        ).connect()
+        ).connect(timeout=10)
         assert not connected
         return code
 
