@@ -25,6 +25,9 @@ class AccessKind(models.TextChoices):
     REPORT = "report", "Generated a report"
     ALERT_DECISION = "alert_decision", "Decided on an alert"
     RULE_TUNE = "rule_tune", "Tuned a rule's threshold"
+    API_TOKEN_CREATE = "api_token_create", "Created an API token"
+    API_TOKEN_REVOKE = "api_token_revoke", "Revoked an API token"
+    API_TOKEN_REFUSED = "api_token_refused", "Refused an API token"
 
 
 class ReadOnlyRecordError(Exception):

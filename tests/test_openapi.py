@@ -132,7 +132,10 @@ def test_no_response_but_the_admins_source_carries_a_source_url(schema):
 @pytest.mark.django_db
 def test_docs_render_for_a_logged_in_user_without_external_assets():
     client = APIClient()
-    assert client.get(reverse("api-docs")).status_code == 403
+    assert reverse("api-docs") == "/api/v1/docs/"
+    anonymous = client.get(reverse("api-docs"))
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+    assert client.get(reverse("api-schema")).status_code == 401
     client.force_login(UserFactory(role=Role.GUARD))
     response = client.get(reverse("api-docs"))
     assert response.status_code == 200

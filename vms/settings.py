@@ -89,7 +89,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "vms.client_address.AuditlogMiddleware",  # the change log's client address, by our rules
 ]
 
 ROOT_URLCONF = "vms.urls"
@@ -240,23 +240,55 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("VMS_MAX_REQUEST_BYTES", default=5 * 1024 * 1024)
 
-# --- REST API --------------------------------------------------------------------------------
+# --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # A token (integrations) or the console's session. The token class comes first, so an
+    # anonymous call is told 401 with a WWW-Authenticate challenge rather than a bare 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.tokens.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "vms.api_parsers.BoundedJSONParser",
+        "vms.api_parsers.BoundedFormParser",
+        "vms.api_parsers.BoundedMultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "vms.filters.FilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "1200/min"},
+    "DEFAULT_SCHEMA_CLASS": "vms.api_schema.AutoSchema",  # documents the error answers
+    "EXCEPTION_HANDLER": "vms.api_errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "vms.api_throttles.AnonRateThrottle",
+        "vms.api_throttles.UserRateThrottle",
+        "vms.api_throttles.TokenRateThrottle",
+    ],
+    # Counted in the default cache: per process (one daphne process in the compose file).
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("VMS_API_THROTTLE_ANON", default="60/min"),
+        "user": env.str("VMS_API_THROTTLE_USER", default="1200/min"),
+        "token": env.str("VMS_API_THROTTLE_TOKEN", default="600/min"),
+    },
 }
+# API tokens for integrations: shown once, kept as a SHA-256 hash, expiring within this bound.
+API_TOKEN_MAX_DAYS = env.int("VMS_API_TOKEN_MAX_DAYS", default=365)
+# Proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated), for
+# the audit trail, the change log, log-in lockout and API throttling. Empty: no proxy, the
+# header is ignored. Behind the compose file's reverse proxy, name the proxy's address.
+TRUSTED_PROXIES = env.list("VMS_TRUSTED_PROXIES", default=[])
 SPECTACULAR_SETTINGS = {
     "TITLE": "Veil API",
-    "DESCRIPTION": "Privacy-first video management: sites, cameras, health and audit.",
+    "DESCRIPTION": (
+        "Privacy-first video management: sites, cameras, health and audit.\n\n"
+        "Authenticate with an API token (`Authorization: Bearer <key>`, made on the API tokens "
+        "page) or the console's session. Every error answers JSON: `{detail, code}`, or the "
+        "refused fields for a 400. A method an operation does not list answers 405."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
@@ -271,6 +303,8 @@ SPECTACULAR_SETTINGS = {
         "ZoneKindEnum": "analytics.models.Zone.Kind",
         "AlertSkipReasonEnum": "analytics.services.bulk.SkipReason",
         "ReasonEnum": "analytics.models.AlertDecision.DismissReason",  # kept from before
+        "ApiTokenStatusEnum": "accounts.tokens.models.ApiToken.Status",
+        "ApiTokenScopeEnum": "accounts.tokens.models.ApiToken.Scope",
     },
 }
 

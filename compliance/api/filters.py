@@ -7,12 +7,13 @@ from auditlog.models import LogEntry
 
 from compliance.models import AccessEvent, AccessKind
 from compliance.selectors import change_log_object_type_choices
+from vms.filters import FilterSet, IntegerFilter
 
 
-class AccessEventFilterSet(django_filters.FilterSet):
+class AccessEventFilterSet(FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=AccessKind.choices)
     # By id, not a choice of users: a filter must not become a way to list accounts.
-    actor = django_filters.NumberFilter(field_name="actor_id")
+    actor = IntegerFilter(field_name="actor_id")
     actor_username = django_filters.CharFilter()
     occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
@@ -28,9 +29,9 @@ class AccessEventFilterSet(django_filters.FilterSet):
         return queryset.filter(target_type__app_label=app_label, target_type__model=model)
 
 
-class ChangeLogFilterSet(django_filters.FilterSet):
+class ChangeLogFilterSet(FilterSet):
     action = django_filters.ChoiceFilter(choices=LogEntry.Action.choices)
-    actor = django_filters.NumberFilter(field_name="actor_id")
+    actor = IntegerFilter(field_name="actor_id")
     # The audited models, as the apps registered them (a callable: read when a form is built).
     object_type = django_filters.ChoiceFilter(
         choices=change_log_object_type_choices,
