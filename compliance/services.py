@@ -53,7 +53,7 @@ def access_event_record(
     if unparsed_addr:
         # Kept as received: a malformed address must not cost the record its insert.
         data["remote_addr_unparsed"] = unparsed_addr
-    via_token = getattr(getattr(request, "auth", None), "audit_label", "")
+    via_token = getattr(getattr(request, "api_token", None), "audit_label", "")
     if via_token:
         data.setdefault("api_token", via_token)  # the action came in with an API token
     return AccessEvent.objects.create(

@@ -119,6 +119,20 @@ class PointsField(serializers.JSONField):
     """
 
 
+class OptionalEmailField(serializers.EmailField):
+    """An email address that may be blank, as ``EmailField(blank=True)`` stores it.
+
+    Declare it on read-only serializers too: DRF drops ``allow_blank`` from the fields it
+    generates as read-only, so the schema said ``format: email`` and every answer about a
+    person without an address contradicted it.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
+
+
 class CreateOnlyFieldsMixin:
     """Serializer mixin: ``Meta.create_only_fields`` are set on create and never changed.
 

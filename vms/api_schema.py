@@ -90,4 +90,3 @@ class AutoSchema(SpectacularAutoSchema):
         return bool(getattr(self.view, "required_permissions", ())) and getattr(
             self.view, "permission_hidden", True
         )
-

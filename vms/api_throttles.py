@@ -9,17 +9,31 @@ The anonymous are told apart by :func:`vms.client_address.client_address`, not D
 reading of ``X-Forwarded-For`` (which trusts any client's header and so let a client escape
 its limit by inventing a new address on every call). A token's requests count against the
 token and against its owner, so many tokens do not multiply an account's rate.
+
+DRF checks rates after permissions, so a call refused for want of credentials was never
+counted: the anonymous could call without limit. :class:`ThrottleFirst`, the first of the
+default permission classes, applies the rates before any other check; each throttle counts a
+request once, so DRF's own check afterwards changes nothing.
 """
 
 from __future__ import annotations
 
-from rest_framework import throttling
+from rest_framework import permissions, throttling
 from rest_framework.settings import api_settings
 
 from vms.client_address import client_address
 
 
 class _LiveRateMixin:
+    def allow_request(self, request, view):
+        counted = getattr(request, "_veil_throttles_counted", None)
+        if counted is None:
+            counted = request._veil_throttles_counted = set()
+        if self.scope in counted:
+            return True  # counted (and allowed) earlier in this request
+        counted.add(self.scope)
+        return super().allow_request(request, view)
+
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
@@ -46,3 +60,11 @@ class TokenRateThrottle(_LiveRateMixin, throttling.SimpleRateThrottle):
         if not getattr(token, "is_api_token", False):
             return None  # not a token request: nothing to count here
         return self.cache_format % {"scope": self.scope, "ident": token.pk}
+
+
+class ThrottleFirst(permissions.BasePermission):
+    """Not a permission: applies the view's rate limits before the permission checks."""
+
+    def has_permission(self, request, view) -> bool:
+        view.check_throttles(request)
+        return True

@@ -1,4 +1,4 @@
-"""The base of every filter set: integers are integers, in range.
+"""The base of every filter set: integers are integers, moments are moments, both in range.
 
 django-filter's ``NumberFilter`` — its default for integer model fields too — reads a
 *decimal*: ``?actor=1e30`` became ``Decimal("1E+30")``, which Django's integer range check
@@ -8,6 +8,10 @@ empty page. Every filter set subclasses :class:`FilterSet`, whose integer fields
 parameter. Declare id filters as ``IntegerFilter(field_name="actor_id")``, never
 ``NumberFilter``; ``tests/vms/test_filters.py`` walks every API filter set to hold that.
 
+Date-times get :class:`IsoDateTimeFilter`, which hands the database UTC: Python accepts an
+offset up to ±23:59, PostgreSQL only ±15:59 (``?occurred_before=2026-01-01T00:00:00-18:00``
+was a ``DataError``, a 500), and a moment beyond the calendar's ends is a 400 too.
+
 :class:`FilterBackend` builds the filter sets of views that only list ``filterset_fields``
 from the same base.
 """
@@ -15,10 +19,13 @@ from the same base.
 from __future__ import annotations
 
 import copy
+from datetime import UTC
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
+from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.rest_framework import FilterSet as DRFFilterSet
 
@@ -38,6 +45,23 @@ class IntegerFilter(django_filters.NumberFilter):
     field_class = BoundedIntegerField
 
 
+class UTCIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 moment (Django's formats too), as UTC."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCIsoDateTimeField
+
+
 _INTEGER_FIELDS = (
     models.AutoField,
     models.BigAutoField,
@@ -54,6 +78,7 @@ _INTEGER_FIELDS = (
 def _with_integers(defaults: dict) -> dict:
     defaults = copy.deepcopy(defaults)
     defaults.update({field: {"filter_class": IntegerFilter} for field in _INTEGER_FIELDS})
+    defaults[models.DateTimeField] = {"filter_class": IsoDateTimeFilter}
     return defaults
 
 

@@ -11,6 +11,7 @@ Two set-ups share this file:
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -248,7 +249,11 @@ REST_FRAMEWORK = {
         "accounts.tokens.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Rate limits first: refusing the anonymous must not exempt them from being counted.
+    "DEFAULT_PERMISSION_CLASSES": [
+        "vms.api_throttles.ThrottleFirst",
+        "rest_framework.permissions.IsAuthenticated",
+    ],
     "DEFAULT_PARSER_CLASSES": [
         "vms.api_parsers.BoundedJSONParser",
         "vms.api_parsers.BoundedFormParser",
@@ -281,6 +286,11 @@ API_TOKEN_MAX_DAYS = env.int("VMS_API_TOKEN_MAX_DAYS", default=365)
 # the audit trail, the change log, log-in lockout and API throttling. Empty: no proxy, the
 # header is ignored. Behind the compose file's reverse proxy, name the proxy's address.
 TRUSTED_PROXIES = env.list("VMS_TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"VMS_TRUSTED_PROXIES: {_error}") from None
 SPECTACULAR_SETTINGS = {
     "TITLE": "Veil API",
     "DESCRIPTION": (
@@ -291,7 +301,10 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_PERMISSIONS": [
+        "vms.api_throttles.ThrottleFirst",
+        "rest_framework.permissions.IsAuthenticated",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

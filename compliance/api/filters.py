@@ -7,7 +7,7 @@ from auditlog.models import LogEntry
 
 from compliance.models import AccessEvent, AccessKind
 from compliance.selectors import change_log_object_type_choices
-from vms.filters import FilterSet, IntegerFilter
+from vms.filters import FilterSet, IntegerFilter, IsoDateTimeFilter
 
 
 class AccessEventFilterSet(FilterSet):
@@ -15,8 +15,8 @@ class AccessEventFilterSet(FilterSet):
     # By id, not a choice of users: a filter must not become a way to list accounts.
     actor = IntegerFilter(field_name="actor_id")
     actor_username = django_filters.CharFilter()
-    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    occurred_after = IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
     target_type = django_filters.CharFilter(method="filter_target_type", label="app_label.model")
     target_id = django_filters.CharFilter()
 
@@ -39,8 +39,8 @@ class ChangeLogFilterSet(FilterSet):
         label="app_label.model of an audited model, e.g. cameras.camera",
     )
     object_pk = django_filters.CharFilter()
-    changed_after = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
-    changed_before = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt")
+    changed_after = IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
+    changed_before = IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt")
 
     class Meta:
         model = LogEntry
