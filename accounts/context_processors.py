@@ -40,8 +40,6 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(AUDIT, "Audit trail", ("compliance.view_accessevent",)),
     # The API serves integrations over the whole estate.
     MenuItem(API, "API", ("cameras.view_camera",)),
-    # Everybody's own integration keys, acting as them (accounts.tokens).
-    MenuItem("tokens:token-list", "API tokens"),
 )
 
 

@@ -85,7 +85,7 @@ def test_everyones_tokens_page_is_for_those_who_may_see_them():
     assert "Revoke" in admin_page
 
 
-def test_every_role_has_the_page_in_its_menu():
+def test_every_role_finds_the_page_in_the_header():
     for role in (Role.GUARD, Role.SUPERVISOR, Role.DPO, Role.ADMIN):
         page = client_for(UserFactory(role=role)).get(MINE).content.decode()
         assert f'href="{MINE}"' in page, role
