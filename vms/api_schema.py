@@ -3,8 +3,8 @@
 Every operation documents the errors it can answer, with the two bodies of
 :mod:`vms.api_errors` as shared components (``Error``, ``ValidationError``):
 
-* 401 (no or a refused credential), 403 (not allowed; a read-only token on a write), 429
-  (rate limit): every operation;
+* 401 (no or a refused credential), 403 (not allowed; a read-only token on a write), 406
+  (an ``Accept`` header that excludes JSON), 429 (rate limit): every operation;
 * 404: operations on one object (a path parameter) and those whose capability is hidden
   (``permission_hidden``: a view a role may not use answers like a missing page);
 * 400: operations that read a body or query parameters;
@@ -44,6 +44,7 @@ DESCRIPTIONS = {
     "401": "No credentials, or a token that is invalid, expired or revoked.",
     "403": "Not allowed (role, scope of the token, or a session without its CSRF token).",
     "404": "No such object, or none the caller may see (the same answer).",
+    "406": "The `Accept` header excludes JSON, the only format the API answers in.",
     "413": "The request body is larger than the deployment allows.",
     "415": "The request body's media type is not accepted.",
     "429": "Too many requests: retry after the `Retry-After` header's seconds.",
@@ -67,7 +68,7 @@ class AutoSchema(SpectacularAutoSchema):
             return None
         parameters = operation.get("parameters", [])
         has_body = "requestBody" in operation
-        codes = ["401", "403", "429"]
+        codes = ["401", "403", "406", "429"]
         if any(p.get("in") == "path" for p in parameters) or self._hides_capability():
             codes.append("404")
         if has_body or any(p.get("in") == "query" for p in parameters):

@@ -254,6 +254,8 @@ REST_FRAMEWORK = {
         "vms.api_throttles.ThrottleFirst",
         "rest_framework.permissions.IsAuthenticated",
     ],
+    # JSON only: no browsable HTML API (its forms render data and its errors are pages).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "vms.api_parsers.BoundedJSONParser",
         "vms.api_parsers.BoundedFormParser",
