@@ -25,14 +25,13 @@ from vms.client_address import client_address
 SYSTEM_USERNAME = "veil-system"
 
 
-def _client_address(request) -> tuple[str | None, str]:
-    """The client's address for the record, and what was received when it did not parse.
+def _client_address(request) -> str | None:
+    """The client's address for the record, or ``None`` when it does not parse.
 
-    Proxy headers count only from the proxies in ``VMS_TRUSTED_PROXIES``
+    Proxy headers count only from the proxies in ``TRUSTED_PROXIES``
     (:mod:`vms.client_address`, the one rule for every record of an address).
     """
-    address = client_address(request)
-    return address.ip, address.raw
+    return client_address(request).ip
 
 
 def access_event_record(
@@ -48,11 +47,11 @@ def access_event_record(
     """Record one sensitive action. Call it inside the transaction of the action itself."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    remote_addr, unparsed_addr = _client_address(request)
+    address = client_address(request)
     data = dict(data or {})
-    if unparsed_addr:
+    if address.raw:
         # Kept as received: a malformed address must not cost the record its insert.
-        data["remote_addr_unparsed"] = unparsed_addr
+        data["remote_addr_unparsed"] = address.raw
     via_token = getattr(getattr(request, "api_token", None), "audit_label", "")
     if via_token:
         data.setdefault("api_token", via_token)  # the action came in with an API token
@@ -65,7 +64,7 @@ def access_event_record(
         target_repr=str(target)[:300] if target is not None else "",
         reason=reason,
         data=data,
-        remote_addr=remote_addr,
+        remote_addr=address.ip,
         # Printable only: PostgreSQL refuses a NUL, and a header is whatever the client sent.
         user_agent="".join(
             ch
