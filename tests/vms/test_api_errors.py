@@ -10,12 +10,14 @@ import json
 
 import pytest
 from django.test import Client, override_settings
+from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from accounts.tokens.services import api_token_create
 from cameras.models import Site
 from tests.factories import UserFactory
+from vms.api_errors import exception_handler
 from vms.api_parsers import MAX_JSON_DEPTH
 
 pytestmark = pytest.mark.django_db
@@ -123,10 +125,9 @@ def test_field_errors_keep_their_fields():
     assert "name" in response.json() and isinstance(response.json()["name"], list)
 
 
-def test_a_search_refused_as_a_whole_is_an_object():
-    response = admin_client().get(SITES, {"search": "a\x00b"})
-    assert response.status_code == 400
-    assert "non_field_errors" in response.json()
+def test_an_error_not_tied_to_a_field_is_an_object():
+    refused = exception_handler(ValidationError(["Null characters are not allowed."]), {})
+    assert refused.data == {"non_field_errors": ["Null characters are not allowed."]}
 
 
 @override_settings(ROOT_URLCONF="tests.vms.error_urls")
