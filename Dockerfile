@@ -34,4 +34,4 @@ RUN VMS_UMASK=022 \
 
 USER veil
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "vms.asgi:application"]
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "vms.asgi:application"]

@@ -40,3 +40,7 @@ class User(AbstractUser):
             if role.value in names:
                 return role
         return None
+
+
+# API tokens live in their own package; imported here so Django counts them as accounts models.
+from accounts.tokens.models import ApiToken  # noqa: E402, F401

@@ -32,6 +32,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.require_mfa",  # DPO and Admin see everything: a password is not enough
         "compliance.run_report",
         "accounts.view_user",
+        "accounts.view_apitoken",
         "cameras.view_site",
         "cameras.view_camera",
         "compliance.view_accessevent",
@@ -48,6 +49,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.add_user",
         "accounts.change_user",
         "accounts.view_user",
+        "accounts.view_apitoken",
+        "accounts.change_apitoken",  # revoke anyone's API token
         "cameras.add_site",
         "cameras.change_site",
         "cameras.view_site",

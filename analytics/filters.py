@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from analytics.models import Alert, Rule
 from cameras.models import Camera, Site
+from vms.filters import FilterSet
 from vms.permissions import Perm, has_permission
 
 PERIODS = {
@@ -43,7 +44,7 @@ class _YesNoWidget(django_filters.widgets.BooleanWidget):
         self.choices = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
 
-class AlertFilterSet(django_filters.FilterSet):
+class AlertFilterSet(FilterSet):
     """Filter alerts by status, camera, site, kind, period (when they occurred) and, for
     those who receive escalations, "escalated to me" (the latest escalation went to the
     user; with ``status=escalated``, the ones still waiting for them)."""

@@ -10,6 +10,7 @@ import django_filters
 from django.db.models import Q
 
 from cameras.models import Camera, CameraStatus, Site
+from vms.filters import FilterSet
 
 
 class EnabledWidget(django_filters.widgets.BooleanWidget):
@@ -26,7 +27,7 @@ def _visible_sites(request):
     return Site.objects.restrict(request.user, "view")
 
 
-class CameraFilterSet(django_filters.FilterSet):
+class CameraFilterSet(FilterSet):
     """Filter cameras by site, status and enabled; ``q`` searches camera and site names."""
 
     q = django_filters.CharFilter(method="search", label="Search")
@@ -45,7 +46,7 @@ class CameraFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(site__name__icontains=value))
 
 
-class SiteFilterSet(django_filters.FilterSet):
+class SiteFilterSet(FilterSet):
     """``q`` searches site names and addresses; ``country`` is an ISO code."""
 
     q = django_filters.CharFilter(method="search", label="Search")

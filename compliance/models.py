@@ -34,6 +34,10 @@ class AccessKind(models.TextChoices):
     MFA_RECOVERY_USED = "mfa_recovery_used", "Used a recovery code"
     MFA_RECOVERY_RENEW = "mfa_recovery_renew", "Renewed recovery codes"
     MFA_RESET = "mfa_reset", "Removed two-factor authentication"
+    # API tokens (accounts.tokens)
+    API_TOKEN_CREATE = "api_token_create", "Created an API token"
+    API_TOKEN_REVOKE = "api_token_revoke", "Revoked an API token"
+    API_TOKEN_REFUSED = "api_token_refused", "Refused an API token"
 
 
 class ReadOnlyRecordError(Exception):

@@ -15,25 +15,23 @@ import contextlib
 from collections.abc import Iterator
 
 from auditlog.context import set_actor
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from compliance.models import AccessEvent, AccessKind
+from vms.client_address import client_address
 
 SYSTEM_USERNAME = "veil-system"
 
 
 def _client_address(request) -> str | None:
-    if request is None:
-        return None
-    # Behind the production proxy the TLS terminator sets X-Forwarded-For; the first hop is
-    # the client. Only trusted when settings say a proxy is in front (SECURE_PROXY_SSL_HEADER).
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address for the record, or ``None`` when it does not parse.
+
+    Proxy headers count only from the proxies in ``TRUSTED_PROXIES``
+    (:mod:`vms.client_address`, the one rule for every record of an address).
+    """
+    return client_address(request).ip
 
 
 def access_event_record(
@@ -49,6 +47,14 @@ def access_event_record(
     """Record one sensitive action. Call it inside the transaction of the action itself."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
+    address = client_address(request)
+    data = dict(data or {})
+    if address.raw:
+        # Kept as received: a malformed address must not cost the record its insert.
+        data["remote_addr_unparsed"] = address.raw
+    via_token = getattr(getattr(request, "api_token", None), "audit_label", "")
+    if via_token:
+        data.setdefault("api_token", via_token)  # the action came in with an API token
     return AccessEvent.objects.create(
         kind=kind,
         actor=actor,
@@ -57,9 +63,14 @@ def access_event_record(
         target_id=str(target.pk) if target is not None else "",
         target_repr=str(target)[:300] if target is not None else "",
         reason=reason,
-        data=data or {},
-        remote_addr=_client_address(request),
-        user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request else ""),
+        data=data,
+        remote_addr=address.ip,
+        # Printable only: PostgreSQL refuses a NUL, and a header is whatever the client sent.
+        user_agent="".join(
+            ch
+            for ch in (request.META.get("HTTP_USER_AGENT", "") if request else "")
+            if ch.isprintable()
+        )[:300],
     )
 
 

@@ -18,7 +18,7 @@ Configuration that may be removed (zones, rules, privacy masks) mixes in ``Delet
 instead of ``NoDeleteTests``. Each mixin checks four cases against the real gate, services
 and audit trail:
 
-* **anonymous**: refused (session authentication answers 403) and no data in the body;
+* **anonymous**: refused with 401 and a ``WWW-Authenticate`` challenge, no data in the body;
 * **without permission** (a guard with no assignment): lists are empty, a detail is a 404
   identical to a missing id's, writes are refused and change nothing;
 * **object permission** (``grant(user, obj)``: a guard assigned to a site, granted a camera):
@@ -124,7 +124,7 @@ class ListTests(APITestBase):
     def test_list_anonymous_is_refused(self):
         obj = self.make_object()
         response = self.anonymous.get(self.list_url())
-        assert response.status_code == 403
+        assert response.status_code == 401
         self.assert_no_data(response, obj)
 
     def test_list_without_permission_is_empty(self):
@@ -158,7 +158,7 @@ class RetrieveTests(APITestBase):
     def test_retrieve_anonymous_is_refused(self):
         obj = self.make_object()
         response = self.anonymous.get(self.detail_url(obj.pk))
-        assert response.status_code == 403
+        assert response.status_code == 401
         self.assert_no_data(response, obj)
 
     def test_retrieve_without_permission_is_404_like_missing(self):
@@ -209,7 +209,7 @@ class CreateTests(APITestBase):
         data = self.create_data()
         before = self._count()
         response = self.anonymous.post(self.list_url(), data, format="json")
-        assert response.status_code == 403
+        assert response.status_code == 401
         assert self._count() == before
 
     def test_create_without_permission_is_403(self):
@@ -243,7 +243,7 @@ class UpdateTests(APITestBase):
         response = self.anonymous.patch(
             self.detail_url(obj.pk), self.update_data(obj), format="json"
         )
-        assert response.status_code == 403
+        assert response.status_code == 401
         assert self.snapshot(obj) == before
 
     def test_update_hidden_is_404_like_missing(self):
@@ -288,7 +288,7 @@ class DeleteTests(APITestBase):
 
     def test_delete_anonymous_is_refused(self):
         obj = self.make_object()
-        assert self.anonymous.delete(self.detail_url(obj.pk)).status_code == 403
+        assert self.anonymous.delete(self.detail_url(obj.pk)).status_code == 401
         assert self._exists(obj)
 
     def test_delete_hidden_is_404_like_missing(self):
@@ -386,7 +386,7 @@ class CapabilityTests(APITestBase):
     def test_capability_anonymous_is_refused(self):
         obj = self.make_object()
         response = self._capability_call(self.anonymous, obj)
-        assert response.status_code == 403
+        assert response.status_code == 401
         self.assert_no_data(response, obj)
 
     def test_capability_follows_the_role_policy(self):

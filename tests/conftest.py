@@ -30,3 +30,11 @@ def _verified_test_client_login(sender, request, user, **kwargs):
 
 
 user_logged_in.connect(_verified_test_client_login, dispatch_uid="veil-tests-verified-login")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """API throttling counts in the default (per-process) cache: each test starts uncounted."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -132,7 +132,10 @@ def test_no_response_but_the_admins_source_carries_a_source_url(schema):
 @pytest.mark.django_db
 def test_docs_render_for_a_logged_in_user_without_external_assets():
     client = APIClient()
-    assert client.get(reverse("api-docs")).status_code == 403
+    assert reverse("api-docs") == "/api/v1/docs/"
+    anonymous = client.get(reverse("api-docs"))
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+    assert client.get(reverse("api-schema")).status_code == 401
     client.force_login(UserFactory(role=Role.GUARD))
     response = client.get(reverse("api-docs"))
     assert response.status_code == 200
@@ -154,3 +157,53 @@ def test_the_schema_a_guard_reads_has_no_source_url_example():
     assert examples  # the check below has something to look at
     for example in examples:
         assert not _stream_urls(example), example
+
+
+def test_every_operation_documents_its_error_answers(schema):
+    components = schema["components"]["schemas"]
+    assert set(components["Error"]["required"]) == {"detail", "code"}
+    assert "ValidationError" in components
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            label = f"{method.upper()} {path}"
+            assert {"401", "403", "406", "429"} <= set(responses), label
+            if "{" in path:
+                assert "404" in responses, label
+            if "requestBody" in operation:
+                assert {"400", "413", "415"} <= set(responses), label
+                ref = responses["400"]["content"]["application/json"]["schema"]["$ref"]
+                assert ref.endswith("/ValidationError"), label
+            for code in ("401", "403", "429"):
+                ref = responses[code]["content"]["application/json"]["schema"]["$ref"]
+                assert ref.endswith("/Error"), (label, code)
+
+
+def test_tokens_are_documented_and_the_key_appears_only_on_creation(schema):
+    paths = schema["paths"]
+    assert set(paths["/api/v1/tokens/"]) == {"get", "post"}
+    assert set(paths["/api/v1/tokens/{id}/revoke/"]) == {"post"}
+    created = paths["/api/v1/tokens/"]["post"]["responses"]["201"]
+    assert created["content"]["application/json"]["schema"]["$ref"].endswith("/ApiTokenCreated")
+    components = schema["components"]["schemas"]
+    assert "key" in components["ApiTokenCreated"]["properties"]
+    assert "key" not in components["ApiToken"]["properties"]
+    assert "key_hash" not in str(schema)
+    scheme = schema["components"]["securitySchemes"]["tokenAuth"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+
+
+def test_an_account_without_an_email_matches_the_schema(schema):
+    for name in ("Me", "User"):
+        email = schema["components"]["schemas"][name]["properties"]["email"]
+        assert {"type": "string", "maxLength": 0} in email["oneOf"], name
+
+
+@pytest.mark.django_db
+def test_the_schema_is_served_under_the_version_it_describes():
+    assert reverse("api-schema") == "/api/v1/schema/"
+    client = APIClient()
+    client.force_login(UserFactory(role=Role.ADMIN))
+    served = yaml.safe_load(client.get("/api/v1/schema/").content)
+    assert "/api/v1/tokens/" in served["paths"]
+    assert client.get("/api/schema/")["Location"] == "/api/v1/schema/"

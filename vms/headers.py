@@ -6,9 +6,9 @@
   files and data reaches scripts through ``data-`` attributes or ``json_script``. Per
   request, :class:`ContentSecurityPolicyMiddleware` adds the websocket URL of this very host
   to ``connect-src`` (``ws(s)://<host>``: browsers did not always count it as ``'self'``),
-  and relaxes the policy for the two vendor pages that need it, and only for them: the
-  Swagger UI page (its inline start-up script runs with a per-response nonce) and DRF's
-  browsable API (inline ``style`` attributes in DRF's templates; scripts stay strict).
+  and relaxes the policy for the one vendor page that needs it, and only for it: the
+  Swagger UI page (its inline start-up script runs with a per-response nonce). The API
+  renders JSON only (no browsable HTML API).
 * **Cache-Control: no-store** and **Pragma: no-cache** on every response Django produces:
   pages, the API, media (snapshots, thumbnails, clips, live frames, MJPEG), errors. Nearly
   everything Veil serves is personal data or tied to a session, so nothing is exempt; static
@@ -18,16 +18,14 @@
 from __future__ import annotations
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from csp.constants import NONCE, UNSAFE_INLINE
+from csp.constants import NONCE
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.core.exceptions import DisallowedHost
 from django.utils.cache import patch_cache_control
 from drf_spectacular.views import SpectacularSwaggerView
-from rest_framework.renderers import BrowsableAPIRenderer
 
 # Pages of vendored UIs and the policy each needs on top of Veil's own.
 API_DOCS_POLICY = {"script-src": [NONCE]}  # the inline start-up script carries the nonce
-BROWSABLE_API_POLICY = {"style-src": [UNSAFE_INLINE]}  # style="" in DRF's templates
 
 
 def _view_class(request):
@@ -42,8 +40,6 @@ def vendor_policy(request, response) -> dict | None:
     # (drf-spectacular's Redoc page is not served: it loads Google fonts and inline code.)
     if isinstance(view_class, type) and issubclass(view_class, SpectacularSwaggerView):
         return API_DOCS_POLICY
-    if isinstance(getattr(response, "accepted_renderer", None), BrowsableAPIRenderer):
-        return BROWSABLE_API_POLICY
     return None
 
 

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "vms.request_guard.MalformedRequestMiddleware",  # NUL and other controls: 400, first
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise: static files keep their caching and need no policy of their own.
@@ -102,7 +103,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "vms.client_address.AuditlogMiddleware",  # the change log's client address, by our rules
 ]
 
 ROOT_URLCONF = "vms.urls"
@@ -387,26 +388,72 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("VMS_MAX_REQUEST_BYTES", default=5 * 1024 * 1024)
 
-# --- REST API --------------------------------------------------------------------------------
+# --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A token (integrations) or the console's session. The token class comes first, so an
+    # anonymous call is told 401 with a WWW-Authenticate challenge rather than a bare 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.tokens.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Rate limits first: refusing the anonymous must not exempt them from being counted.
+    "DEFAULT_PERMISSION_CLASSES": [
+        "vms.api_throttles.ThrottleFirst",
+        "rest_framework.permissions.IsAuthenticated",
+    ],
+    # JSON only: no browsable HTML API (its forms render data and its errors are pages).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "vms.api_parsers.BoundedJSONParser",
+        "vms.api_parsers.BoundedFormParser",
+        "vms.api_parsers.BoundedMultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "vms.filters.FilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "1200/min"},
+    "DEFAULT_SCHEMA_CLASS": "vms.api_schema.AutoSchema",  # documents the error answers
+    "EXCEPTION_HANDLER": "vms.api_errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "vms.api_throttles.AnonRateThrottle",
+        "vms.api_throttles.UserRateThrottle",
+        "vms.api_throttles.TokenRateThrottle",
+    ],
+    # Counted in the default cache: per process (one daphne process in the compose file).
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("VMS_API_THROTTLE_ANON", default="60/min"),
+        "user": env.str("VMS_API_THROTTLE_USER", default="1200/min"),
+        "token": env.str("VMS_API_THROTTLE_TOKEN", default="600/min"),
+    },
 }
+# API tokens for integrations: shown once, kept as a SHA-256 hash, expiring within this bound.
+API_TOKEN_MAX_DAYS = env.int("VMS_API_TOKEN_MAX_DAYS", default=365)
+# Proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated), for
+# the audit trail, the change log, log-in lockout and API throttling. Empty: no proxy, the
+# header is ignored. Behind the compose file's reverse proxy, name the proxy's address.
+TRUSTED_PROXIES = env.list("VMS_TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"VMS_TRUSTED_PROXIES: {_error}") from None
 SPECTACULAR_SETTINGS = {
     "TITLE": "Veil API",
-    "DESCRIPTION": "Privacy-first video management: sites, cameras, health and audit.",
+    "DESCRIPTION": (
+        "Privacy-first video management: sites, cameras, health and audit.\n\n"
+        "Authenticate with an API token (`Authorization: Bearer <key>`, made on the API tokens "
+        "page) or the console's session. Every error answers JSON: `{detail, code}`, or the "
+        "refused fields for a 400. A method an operation does not list answers 405."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_PERMISSIONS": [
+        "vms.api_throttles.ThrottleFirst",
+        "rest_framework.permissions.IsAuthenticated",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -418,6 +465,8 @@ SPECTACULAR_SETTINGS = {
         "ZoneKindEnum": "analytics.models.Zone.Kind",
         "AlertSkipReasonEnum": "analytics.services.bulk.SkipReason",
         "ReasonEnum": "analytics.models.AlertDecision.DismissReason",  # kept from before
+        "ApiTokenStatusEnum": "accounts.tokens.models.ApiToken.Status",
+        "ApiTokenScopeEnum": "accounts.tokens.models.ApiToken.Scope",
     },
 }
 

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from accounts.roles import Role
 from accounts.selectors import user_assigned_sites, user_granted_cameras
 from cameras.models import Site
-from vms.api import RestrictedPrimaryKeyRelatedField
+from vms.api import OptionalEmailField, RestrictedPrimaryKeyRelatedField
 
 User = get_user_model()
 
@@ -31,6 +31,7 @@ class UserSerializer(serializers.ModelSerializer):
     """A person's account. The password is write-only and checked by Django's validators."""
 
     url = serializers.HyperlinkedIdentityField(view_name="accounts-api:user-detail")
+    email = OptionalEmailField(required=False)
     role = serializers.ChoiceField(choices=Role.choices)
     password = serializers.CharField(
         write_only=True,
@@ -101,6 +102,7 @@ class UserSitesSerializer(serializers.Serializer):
 class MeSerializer(serializers.ModelSerializer):
     """The requesting user: who they are, their role and what they are assigned."""
 
+    email = OptionalEmailField(read_only=True)
     role = serializers.SerializerMethodField()
     sites = serializers.SerializerMethodField()
     cameras = serializers.SerializerMethodField(help_text="Cameras granted one by one.")

@@ -5,13 +5,12 @@ They only narrow a queryset that already went through the permission gate.
 
 from __future__ import annotations
 
-import django_filters
-
 from analytics.models import Rule, Zone
 from cameras.filters import VisibleCameraFilter
+from vms.filters import FilterSet, IntegerFilter
 
 
-class ZoneFilterSet(django_filters.FilterSet):
+class ZoneFilterSet(FilterSet):
     camera = VisibleCameraFilter()
 
     class Meta:
@@ -19,9 +18,9 @@ class ZoneFilterSet(django_filters.FilterSet):
         fields = ["camera", "kind"]
 
 
-class RuleFilterSet(django_filters.FilterSet):
+class RuleFilterSet(FilterSet):
     camera = VisibleCameraFilter()
-    zone = django_filters.NumberFilter(field_name="zone_id")
+    zone = IntegerFilter(field_name="zone_id")
 
     class Meta:
         model = Rule

@@ -38,6 +38,11 @@ class AlertDecisionSerializer(serializers.ModelSerializer):
     actor = PersonSerializer(read_only=True)
     escalated_to = PersonSerializer(read_only=True, allow_null=True)
     action_label = serializers.CharField(source="get_action_display", read_only=True)
+    # Declared: DRF drops ``allow_blank`` from generated read-only fields, so the schema would
+    # say a reason is always given, and a decision without one would contradict it.
+    reason = serializers.ChoiceField(
+        choices=AlertDecision.DismissReason.choices, allow_blank=True, read_only=True
+    )
     reason_label = serializers.CharField(source="get_reason_display", read_only=True)
 
     class Meta:

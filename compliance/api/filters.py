@@ -7,15 +7,16 @@ from auditlog.models import LogEntry
 
 from compliance.models import AccessEvent, AccessKind
 from compliance.selectors import change_log_object_type_choices
+from vms.filters import FilterSet, IntegerFilter, IsoDateTimeFilter
 
 
-class AccessEventFilterSet(django_filters.FilterSet):
+class AccessEventFilterSet(FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=AccessKind.choices)
     # By id, not a choice of users: a filter must not become a way to list accounts.
-    actor = django_filters.NumberFilter(field_name="actor_id")
+    actor = IntegerFilter(field_name="actor_id")
     actor_username = django_filters.CharFilter()
-    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    occurred_after = IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
     target_type = django_filters.CharFilter(method="filter_target_type", label="app_label.model")
     target_id = django_filters.CharFilter()
 
@@ -28,9 +29,9 @@ class AccessEventFilterSet(django_filters.FilterSet):
         return queryset.filter(target_type__app_label=app_label, target_type__model=model)
 
 
-class ChangeLogFilterSet(django_filters.FilterSet):
+class ChangeLogFilterSet(FilterSet):
     action = django_filters.ChoiceFilter(choices=LogEntry.Action.choices)
-    actor = django_filters.NumberFilter(field_name="actor_id")
+    actor = IntegerFilter(field_name="actor_id")
     # The audited models, as the apps registered them (a callable: read when a form is built).
     object_type = django_filters.ChoiceFilter(
         choices=change_log_object_type_choices,
@@ -38,8 +39,8 @@ class ChangeLogFilterSet(django_filters.FilterSet):
         label="app_label.model of an audited model, e.g. cameras.camera",
     )
     object_pk = django_filters.CharFilter()
-    changed_after = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
-    changed_before = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt")
+    changed_after = IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
+    changed_before = IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt")
 
     class Meta:
         model = LogEntry

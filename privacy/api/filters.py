@@ -5,13 +5,12 @@ They only narrow a queryset that already went through the permission gate.
 
 from __future__ import annotations
 
-import django_filters
-
 from cameras.filters import VisibleCameraFilter
 from privacy.models import PrivacyMask
+from vms.filters import FilterSet
 
 
-class PrivacyMaskFilterSet(django_filters.FilterSet):
+class PrivacyMaskFilterSet(FilterSet):
     camera = VisibleCameraFilter()
 
     class Meta:

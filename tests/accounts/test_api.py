@@ -177,7 +177,7 @@ def test_site_assignment_refusals():
     assert hidden.json() == missing.json()
     assert not target.has_perm("cameras.view_site", site)
     assert (
-        APIClient().post(sites_url(target.pk), {"site": site.pk}, format="json").status_code == 403
+        APIClient().post(sites_url(target.pk), {"site": site.pk}, format="json").status_code == 401
     )
 
 
@@ -192,4 +192,4 @@ def test_me_shows_role_sites_and_granted_cameras():
     assert (body["id"], body["username"], body["role"]) == (guard.pk, guard.username, "Guard")
     assert body["sites"] == [{"id": site.pk, "name": "Depot"}]
     assert body["cameras"] == [{"id": camera.pk, "name": "Lone cam"}]
-    assert APIClient().get(reverse("accounts-api:me")).status_code == 403
+    assert APIClient().get(reverse("accounts-api:me")).status_code == 401

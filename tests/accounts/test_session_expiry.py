@@ -100,7 +100,7 @@ def test_an_active_session_still_ends_at_the_absolute_cap():
 def test_an_expired_session_is_anonymous_to_the_api():
     client = logged_in(UserFactory(role=Role.ADMIN))
     move_back(client.session.session_key, last_activity=IDLE + 1)
-    assert client.get("/api/v1/cameras/").status_code == 403
+    assert client.get("/api/v1/cameras/").status_code == 401
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,6 +1,6 @@
 """Alerts over the REST API: the generic permission tests, and the decide command.
 
-Decide: anonymous 403; an alert outside the user's scope 404 like a missing one; a visible
+Decide: anonymous 401; an alert outside the user's scope 404 like a missing one; a visible
 alert the user may not decide on (DPO, Admin: no ``analytics.triage_alert``) 403; a refused
 transition or missing note 400; a decision 200, audited (decision row, access event, change
 log with the requesting user as actor).
@@ -128,7 +128,7 @@ def test_decide_anonymous_is_refused(scene):
     response = api_client().post(
         decide_url(scene.alert.pk), {"action": "acknowledge"}, format="json"
     )
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert not AlertDecision.objects.exists()
 
 

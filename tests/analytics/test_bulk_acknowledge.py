@@ -199,7 +199,7 @@ def test_api_acknowledges_and_reports_skipped(burst):
 
 def test_api_refuses_anonymous_dpo_and_bad_input(burst):
     body = {"alert_ids": [burst.alert.pk]}
-    assert APIClient().post(API, body, format="json").status_code == 403
+    assert APIClient().post(API, body, format="json").status_code == 401
     assert api_for(UserFactory(role=Role.DPO)).post(API, body, format="json").status_code == 403
     guard = api_for(burst.guard)
     assert guard.post(API, {"alert_ids": []}, format="json").status_code == 400
