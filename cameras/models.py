@@ -13,6 +13,7 @@ from cameras.validators import (
     validate_specific_purpose,
     validate_time_zone,
 )
+from vms.fields import EncryptedTextField
 from vms.permissions import RestrictedManager
 
 DEFAULT_RETENTION_HOURS = 72
@@ -85,8 +86,9 @@ class Camera(models.Model):
         validators=[validate_source_url],
         help_text="rtsp://, rtsps://, http(s):// (MJPEG) or file:// — without credentials.",
     )
-    source_username = models.CharField(max_length=200, blank=True)
-    source_password = models.CharField(max_length=200, blank=True)
+    # Sealed at rest under the deployment's master key (vms.fields); plain str in Python.
+    source_username = EncryptedTextField(blank=True)
+    source_password = EncryptedTextField(blank=True)
     purpose = models.TextField(validators=[validate_specific_purpose])
     lawful_basis = models.CharField(max_length=32, choices=LawfulBasis.choices)
     retention_hours = models.PositiveIntegerField(

@@ -38,6 +38,9 @@ class AccessKind(models.TextChoices):
     API_TOKEN_CREATE = "api_token_create", "Created an API token"
     API_TOKEN_REVOKE = "api_token_revoke", "Revoked an API token"
     API_TOKEN_REFUSED = "api_token_refused", "Refused an API token"
+    # Encryption at rest (privacy.services.keys)
+    KEY_ROTATE = "key_rotate", "Re-wrapped keys under a new master key"
+    KEY_DESTROY = "key_destroy", "Destroyed a data key (crypto-erasure)"
 
 
 class ReadOnlyRecordError(Exception):

@@ -26,3 +26,25 @@ class PrivacyMask(models.Model):
 
     def __str__(self) -> str:
         return self.name or f"Mask {self.pk} on {self.camera.name}"
+
+
+class DataKey(models.Model):
+    """A data key: the AES-256 key that encrypts one scope's media (a camera's day).
+
+    Stored only wrapped by the master key (``vms.crypto``). Destroying it (``wrapped`` emptied,
+    ``destroyed_at`` set) is a crypto-erasure: every file sealed under it is unreadable for good,
+    copies and backups of the files included. The row stays, as the record of the erasure.
+    """
+
+    scope = models.CharField(max_length=120, unique=True)
+    wrapped = models.TextField(blank=True, help_text="The key sealed by the master key.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    rewrapped_at = models.DateTimeField(null=True, blank=True)
+    destroyed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    destroyed_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["scope"]
+
+    def __str__(self) -> str:
+        return f"data key {self.scope}" + (" (destroyed)" if self.destroyed_at else "")

@@ -6,6 +6,7 @@ by running ``manage.py`` in a child process with a production environment, as a 
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import secrets
@@ -40,6 +41,7 @@ def production_env(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
         {
             "VMS_DEPLOYMENT": "production",
             "VMS_SECRET_KEY": secrets.token_urlsafe(64),
+            "VMS_MASTER_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
             "VMS_DATABASE_URL": "postgres://veil:example@127.0.0.1:5432/veil",
             "VMS_REDIS_URL": "redis://127.0.0.1:6379/0",
             "VMS_ALLOWED_HOSTS": "veil.example.com",
@@ -118,6 +120,7 @@ def test_env_example_holds_every_required_production_value_and_no_real_secret():
     for name in ("VMS_SECRET_KEY", "VMS_ALLOWED_HOSTS", "VMS_CSRF_TRUSTED_ORIGINS"):
         assert name in values
     assert values["VMS_SECRET_KEY"].startswith("change-me")
+    assert values["VMS_MASTER_KEY"].startswith("change-me")
     assert values["POSTGRES_PASSWORD"].startswith("change-me")
     assert values["REDIS_PASSWORD"].startswith("change-me")
 
@@ -128,7 +131,8 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "missing", ["VMS_SECRET_KEY", "VMS_DATABASE_URL", "VMS_REDIS_URL", "VMS_ALLOWED_HOSTS"]
+    "missing",
+    ["VMS_SECRET_KEY", "VMS_DATABASE_URL", "VMS_REDIS_URL", "VMS_ALLOWED_HOSTS", "VMS_MASTER_KEY"],
 )
 def test_production_without_a_required_value_fails_naming_it(tmp_path, missing):
     result = manage("check", env=production_env(tmp_path, **{missing: None}))
@@ -141,6 +145,7 @@ def test_production_never_writes_a_secret_key_file(tmp_path):
     result = manage("check", env=production_env(tmp_path))
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "data" / "secret_key").exists()
+    assert not (tmp_path / "data" / "master_key").exists()
 
 
 # --- Hardening: published ports, the Redis password, no secret in the YAML ---------------------
@@ -205,6 +210,7 @@ def test_no_secret_is_written_in_the_compose_file(compose):
     assert literal == []
     for name in APP_SERVICES:  # the key comes from the env file, never from the YAML
         assert "VMS_SECRET_KEY" not in compose["services"][name]["environment"]
+        assert "VMS_MASTER_KEY" not in compose["services"][name]["environment"]
         assert compose["services"][name]["env_file"] == ["deploy/production.env"]
 
 

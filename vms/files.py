@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 PRIVATE_FILE_MODE = 0o600
@@ -67,3 +67,20 @@ def sqlite_files(database: Mapping) -> list[Path]:
     if not name or name == ":memory:" or name.startswith("file:"):
         return []
     return [Path(name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+
+
+def secret_file(path: Path, make: Callable[[], str]) -> str:
+    """The secret kept in ``path``, created by ``make()`` on first use: owner-only from the
+    first instant (never readable by others for a moment), and ``O_EXCL`` so that of two
+    processes starting together one writes and both read the same value."""
+    path = Path(path)
+    if not path.exists():
+        path.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(make() + "\n")
+    return path.read_text().strip()

@@ -20,7 +20,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from vms.files import private_paths, sqlite_files
+from vms.files import private_paths, secret_file, sqlite_files
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,6 +36,8 @@ PRODUCTION = DEPLOYMENT == "production"
 if PRODUCTION:
     _required = ["VMS_SECRET_KEY", "VMS_DATABASE_URL", "VMS_REDIS_URL", "VMS_ALLOWED_HOSTS"]
     _missing = [name for name in _required if not env.str(name, default="")]
+    if not (env.str("VMS_MASTER_KEY", default="") or env.str("VMS_MASTER_KEY_FILE", default="")):
+        _missing.append("VMS_MASTER_KEY or VMS_MASTER_KEY_FILE")
     if _missing:
         raise ImproperlyConfigured(
             "Veil production settings are missing: "
@@ -46,23 +48,10 @@ if PRODUCTION:
 DATA_DIR = Path(env.str("VMS_DATA_DIR", default=str(BASE_DIR / "var"))).resolve()
 
 
-def _embedded_secret_key() -> str:
-    """A per-installation key kept in the data directory, never in the repository."""
-    key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
-        # Created owner-only (never readable for an instant); O_EXCL: one writer wins a race.
-        try:
-            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(descriptor, "w") as handle:
-                handle.write(secrets.token_urlsafe(64))
-    return key_file.read_text().strip()
-
-
-SECRET_KEY = env.str("VMS_SECRET_KEY", default="") or _embedded_secret_key()
+# Embedded: a per-installation key kept in the data directory, never in the repository.
+SECRET_KEY = env.str("VMS_SECRET_KEY", default="") or secret_file(
+    DATA_DIR / "secret_key", lambda: secrets.token_urlsafe(64)
+)
 DEBUG = env.bool("VMS_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("VMS_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("VMS_CSRF_TRUSTED_ORIGINS", default=[])
@@ -237,6 +226,13 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # and Redis trees by the run command (vms.files.private_tree).
 private_paths([DATA_DIR, DATA_DIR / "secret_key", *sqlite_files(DATABASES["default"])])
 
+# Encryption at rest: the master key wraps data keys and camera secrets (vms.crypto, README).
+KEY_PROVIDER = env.str("VMS_KEY_PROVIDER", default="vms.crypto.ConfiguredKeyProvider")
+MASTER_KEY = env.str("VMS_MASTER_KEY", default="")
+MASTER_KEY_FILE = Path(env.str("VMS_MASTER_KEY_FILE", default=str(DATA_DIR / "master_key")))
+MASTER_KEYS_PREVIOUS = env.list("VMS_MASTER_KEYS_PREVIOUS", default=[])
+private_paths([MASTER_KEY_FILE, MASTER_KEY_FILE.with_name(MASTER_KEY_FILE.name + ".previous")])
+
 # --- Accounts, log-in, multi-factor authentication, sessions ----------------------------------
 # Everything about how people log in and how long they stay logged in lives in this block,
 # including the apps and middleware it adds (appended here rather than in the lists above).
@@ -374,7 +370,8 @@ STATIC_ROOT = Path(env.str("VMS_STATIC_ROOT", default=str(DATA_DIR / "staticfile
 MEDIA_ROOT = Path(env.str("VMS_MEDIA_ROOT", default=str(DATA_DIR / "media")))
 MEDIA_URL = "/media/"  # never served directly: media leaves only through permission-checked views
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Media are stored encrypted: AES-256-GCM, a data key per camera-day (privacy.storage).
+    "default": {"BACKEND": "privacy.storage.EncryptedMediaStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

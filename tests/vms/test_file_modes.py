@@ -1,6 +1,6 @@
 """Files Veil keeps secrets or personal data in are owner-only: 0600 files, 0700 directories.
 
-A real embedded start in a fresh process (SQLite in WAL mode, a generated secret key) writes
+A real embedded start in a fresh process (SQLite in WAL mode, a generated secret key and master key) writes
 the database, its WAL and shared memory, a snapshot and a clip through Django's storage, a
 run log, and reports their modes; files an earlier version left readable are tightened.
 """
@@ -26,10 +26,12 @@ django.setup()
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.management import call_command
 from django.db import connection
 from vms.management.supervisor import Supervisor
 
 data = Path(settings.DATA_DIR)
+call_command("migrate", verbosity=0)  # media are sealed under data keys kept in the database
 with connection.cursor() as cursor:  # WAL mode: the -wal and -shm files exist while open
     cursor.execute("create table if not exists probe (x text)")
     cursor.execute("insert into probe values ('session key')")
@@ -42,6 +44,7 @@ Supervisor(env=dict(os.environ), cwd=data, log_dir=data / "logs", say=print).run
 paths = {
     "data dir": data,
     "secret key": data / "secret_key",
+    "master key": data / "master_key",
     "database": data / "veil.sqlite3",
     "database wal": data / "veil.sqlite3-wal",
     "database shm": data / "veil.sqlite3-shm",
