@@ -61,7 +61,9 @@ def disk_bytes(name: str) -> bytes:
 def test_sealed_bytes_open_to_the_same_bytes(size):
     data = os.urandom(size)
     sealed = seal_bytes(data, key=KEY, scope="camera:1:2026-11-30")
-    assert sealed.startswith(MAGIC) and data not in sealed[len(MAGIC) :] or size == 0
+    assert sealed.startswith(MAGIC)
+    if size >= 16:  # shorter strings turn up in random bytes by chance
+        assert data not in sealed
     assert open_bytes(sealed, key=KEY) == data
 
 
