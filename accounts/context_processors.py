@@ -13,6 +13,7 @@ from vms.permissions import Perm, has_permission
 WALL, ALERTS, REVIEW = "analytics:wall", "analytics:alert-list", "analytics:review"
 CAMERAS, SITES = "cameras:camera-list", "cameras:site-list"
 USERS, AUDIT, API = "accounts:user-list", "compliance:access-event-list", "api-docs"
+HOLDS = "privacy:hold-list"
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(SITES, "Sites", ("cameras.view_site",)),
     MenuItem(USERS, "Users", ("accounts.change_user",)),
     MenuItem(AUDIT, "Audit trail", ("compliance.view_accessevent",)),
+    MenuItem(HOLDS, "Legal holds", (Perm.PLACE_LEGAL_HOLD, "privacy.view_legalhold")),
     # The API serves integrations over the whole estate.
     MenuItem(API, "API", ("cameras.view_camera",)),
 )

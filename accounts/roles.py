@@ -27,6 +27,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "analytics.triage_alert",
         "analytics.overrule_alert",
         "analytics.tune_rule",
+        "privacy.place_legal_hold",
+        "privacy.view_legalhold",
     ],
     Role.DPO: [
         "accounts.require_mfa",  # DPO and Admin see everything: a password is not enough
@@ -43,6 +45,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "analytics.view_detectormodel",
         "analytics.view_alertdecision",
         "privacy.view_privacymask",
+        "privacy.place_legal_hold",
+        "privacy.view_legalhold",
+        "privacy.view_deletionrecord",
     ],
     Role.ADMIN: [
         "accounts.require_mfa",

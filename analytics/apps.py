@@ -7,6 +7,16 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         _register_audited_models()
+        _register_retention()
+
+
+def _register_retention() -> None:
+    """Alert media go with the camera's retention; alert rows (the decision log) later."""
+    from analytics.retention import ALERT_MEDIA, ALERT_ROWS
+    from privacy.services.retention import retention_register
+
+    retention_register(ALERT_MEDIA)
+    retention_register(ALERT_ROWS)
 
 
 def _register_audited_models() -> None:

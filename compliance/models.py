@@ -41,6 +41,10 @@ class AccessKind(models.TextChoices):
     # Encryption at rest (privacy.services.keys)
     KEY_ROTATE = "key_rotate", "Re-wrapped keys under a new master key"
     KEY_DESTROY = "key_destroy", "Destroyed a data key (crypto-erasure)"
+    # Retention and legal holds (privacy.services.retention, privacy.services.holds)
+    RETENTION_PURGE = "retention_purge", "Deleted footage past retention"
+    LEGAL_HOLD_PLACE = "legal_hold_place", "Placed a legal hold"
+    LEGAL_HOLD_RELEASE = "legal_hold_release", "Released a legal hold"
 
 
 class ReadOnlyRecordError(Exception):

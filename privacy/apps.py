@@ -12,6 +12,7 @@ class PrivacyConfig(AppConfig):
 def _register_audited_models() -> None:
     """What is blacked out before anything is detected or shown is audited."""
     from compliance.audit import audit_register
-    from privacy.models import PrivacyMask
+    from privacy.models import LegalHold, PrivacyMask
 
     audit_register(PrivacyMask, exclude_fields=["updated_at"])
+    audit_register(LegalHold, m2m_fields={"cameras"})

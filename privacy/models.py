@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from cameras.models import Camera
+from compliance.models import ReadOnlyRecordError
 from vms.geometry import validate_points
 from vms.permissions import RestrictedManager
 
@@ -48,3 +51,89 @@ class DataKey(models.Model):
 
     def __str__(self) -> str:
         return f"data key {self.scope}" + (" (destroyed)" if self.destroyed_at else "")
+
+
+class LegalHold(models.Model):
+    """Footage that retention must not delete: cameras, a time range, why, until when.
+
+    Placed and released by supervisors and DPOs (``Perm.PLACE_LEGAL_HOLD``), audited both ways.
+    Active while not released and not expired; while active, the retention purge keeps every
+    item of its cameras captured in ``[starts_at, ends_at)`` and the data keys of those days.
+    """
+
+    cameras = models.ManyToManyField(Camera, related_name="legal_holds")
+    starts_at = models.DateTimeField(help_text="Start of the footage held.")
+    ends_at = models.DateTimeField(help_text="End of the footage held.")
+    reason = models.TextField()
+    reference = models.CharField(max_length=120, blank=True, help_text="Case, incident or request.")
+    expires_at = models.DateTimeField(help_text="When the hold lapses unless extended.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="legal_holds_placed"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="legal_holds_released",
+    )
+    release_note = models.TextField(blank=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("place_legal_hold", "Place and release legal holds on footage")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="legal_hold_range_not_empty",
+            )
+        ]
+
+    def __str__(self) -> str:
+        label = self.reference or f"hold {self.pk}"
+        return f"{label}: {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%Y-%m-%d %H:%M} UTC"
+
+    def is_active(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.released_at is None and self.expires_at > at
+
+
+class DeletionRecord(models.Model):
+    """What one retention run removed from one camera: the proof of deletion. Never changed."""
+
+    run = models.UUIDField(db_index=True)
+    job = models.CharField(max_length=80)
+    camera = models.ForeignKey(
+        Camera, null=True, on_delete=models.SET_NULL, related_name="deletion_records"
+    )
+    camera_label = models.CharField(max_length=200)
+    kind = models.CharField(max_length=40, help_text="What was removed, e.g. alert media.")
+    items = models.PositiveIntegerField(default=0)
+    bytes = models.PositiveBigIntegerField(default=0)
+    range_start = models.DateTimeField(null=True, blank=True)
+    range_end = models.DateTimeField(null=True, blank=True)
+    keys_destroyed = models.JSONField(default=list, blank=True)
+    held_back = models.PositiveIntegerField(default=0, help_text="Items kept by a legal hold.")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["-finished_at", "-id"]
+        indexes = [models.Index(fields=["camera", "-finished_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.camera_label}: {self.items} item(s)"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ReadOnlyRecordError("Deletion records are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ReadOnlyRecordError("Deletion records are never deleted.")

@@ -49,6 +49,7 @@ class Perm:
     OVERRULE_ALERT = "analytics.overrule_alert"  # decide escalated / closed alerts (supervisors)
     TUNE_RULE = "analytics.tune_rule"  # apply a calibrated threshold
     RUN_REPORT = "compliance.run_report"  # audit reports and exports (DPO)
+    PLACE_LEGAL_HOLD = "privacy.place_legal_hold"  # keep footage from retention (sup., DPO)
     # Not a power but a duty: holders must verify a second factor (vms/middleware/mfa.py).
     REQUIRE_MFA = "accounts.require_mfa"
 

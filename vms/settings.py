@@ -164,7 +164,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cameras.tasks.camera_probe_due",
         "schedule": env.float("VMS_PROBE_INTERVAL_SECONDS", default=30.0),
     },
+    # Retention (privacy.services.retention): what is past each camera's retention goes.
+    "retention-purge": {
+        "task": "privacy.tasks.retention_purge",
+        "schedule": env.float("VMS_RETENTION_INTERVAL_SECONDS", default=900.0),
+    },
 }
+# Alert rows (the AI decision log) outlive their media: at least 183 days (EU AI Act, Art 26).
+DECISION_LOG_RETENTION_DAYS = env.int("VMS_DECISION_LOG_RETENTION_DAYS", default=183)
 
 CHANNEL_LAYERS = {
     "default": {

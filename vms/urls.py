@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/tokens/", include("accounts.tokens.urls")),
     path("cameras/", include("cameras.urls")),
     path("audit/", include("compliance.urls")),
+    path("privacy/", include("privacy.urls")),
     path("analytics/", include("analytics.urls")),
     path("api/v1/", include("vms.api_urls")),
     # The schema moved under the version it describes; old links still arrive.

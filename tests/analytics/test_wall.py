@@ -279,6 +279,7 @@ NAVIGATION = {
         ("analytics:alert-list", "Alerts"),
         ("analytics:review", "Review"),
         ("cameras:camera-list", "Cameras"),
+        ("privacy:hold-list", "Legal holds"),
     ],
     Role.DPO: [
         ("analytics:alert-list", "Alerts"),
@@ -286,6 +287,7 @@ NAVIGATION = {
         ("cameras:camera-list", "Cameras"),
         ("cameras:site-list", "Sites"),
         ("compliance:access-event-list", "Audit trail"),
+        ("privacy:hold-list", "Legal holds"),
         ("api-docs", "API"),
     ],
     Role.ADMIN: [
