@@ -27,6 +27,7 @@ AUDITED = {
     "cameras.site",
     "cameras.camera",
     "privacy.privacymask",
+    "privacy.legalhold",
     "analytics.alert",
     "analytics.alertdecision",
     "analytics.rule",
