@@ -48,6 +48,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "privacy.place_legal_hold",
         "privacy.view_legalhold",
         "privacy.view_deletionrecord",
+        "cameras.approve_retention",
     ],
     Role.ADMIN: [
         "accounts.require_mfa",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -98,6 +99,20 @@ class Camera(models.Model):
     retention_justification = models.TextField(
         blank=True, help_text=f"Required when retention exceeds {DEFAULT_RETENTION_HOURS} hours."
     )
+    # Retention beyond the default takes effect only once a DPO approves it
+    # (cameras.services.retention); until then the longest approved one applies.
+    retention_approved_hours = models.PositiveIntegerField(
+        default=DEFAULT_RETENTION_HOURS, editable=False
+    )
+    retention_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    retention_approved_at = models.DateTimeField(null=True, blank=True, editable=False)
     enabled = models.BooleanField(default=True)
 
     # Analytics and anonymisation.
@@ -138,6 +153,7 @@ class Camera(models.Model):
         permissions = [
             ("view_live_video", "Watch live video (anonymised)"),
             ("view_camera_source", "See and change a camera's source URL and credentials"),
+            ("approve_retention", "Approve or refuse retention longer than the default"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["site", "name"], name="camera_name_unique_per_site")
@@ -174,6 +190,18 @@ class Camera(models.Model):
                     )
                 }
             )
+
+    @property
+    def effective_retention_hours(self) -> int:
+        """What retention applies now: as asked, up to the longest a DPO approved (the default
+        needs no approval; a shorter one applies at once)."""
+        return min(
+            self.retention_hours, max(DEFAULT_RETENTION_HOURS, self.retention_approved_hours)
+        )
+
+    @property
+    def retention_awaiting_approval(self) -> bool:
+        return self.retention_hours > self.effective_retention_hours
 
     @property
     def source_url_display(self) -> str:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from cameras import selectors
 from cameras.filters import CameraFilterSet, SiteFilterSet
 from cameras.forms import CameraForm, SiteForm
-from cameras.services import registry
+from cameras.services import registry, retention
 from vms.forms import apply_service_errors
 from vms.permissions import Perm, has_permission, permission_required
 
@@ -60,8 +60,33 @@ def camera_detail(request, pk):
             "site_visible": site_visible,
             # The source is the un-anonymised stream: only its holders see even the redacted URL.
             "can_view_source": has_permission(request.user, Perm.VIEW_CAMERA_SOURCE),
+            "can_decide_retention": camera.retention_awaiting_approval
+            and has_permission(request.user, Perm.APPROVE_RETENTION),
         },
     )
+
+
+@require_POST
+@permission_required(Perm.APPROVE_RETENTION)
+def camera_retention_decide(request, pk):
+    """A DPO approves or refuses the longer retention a camera asks for (with a note)."""
+    decide = (
+        retention.camera_retention_approve
+        if request.POST.get("decision") == "approve"
+        else retention.camera_retention_refuse
+    )
+    try:
+        camera = decide(
+            actor=request.user, camera_id=pk, note=request.POST.get("note", ""), request=request
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("cameras:camera-detail", pk=pk)
+    verdict = "approved" if decide is retention.camera_retention_approve else "refused"
+    messages.success(
+        request, f"Retention {verdict}: {camera.effective_retention_hours} hours apply."
+    )
+    return redirect(camera)
 
 
 @permission_required("cameras.add_camera")

@@ -45,6 +45,8 @@ class AccessKind(models.TextChoices):
     RETENTION_PURGE = "retention_purge", "Deleted footage past retention"
     LEGAL_HOLD_PLACE = "legal_hold_place", "Placed a legal hold"
     LEGAL_HOLD_RELEASE = "legal_hold_release", "Released a legal hold"
+    RETENTION_APPROVE = "retention_approve", "Approved a longer retention"
+    RETENTION_REFUSE = "retention_refuse", "Refused a longer retention"
 
 
 class ReadOnlyRecordError(Exception):

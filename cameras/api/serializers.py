@@ -89,6 +89,13 @@ class CameraSerializer(serializers.ModelSerializer):
         help_text="Blank keeps the stored password, unless the source's host changes.",
     )
 
+    retention_in_effect_hours = serializers.IntegerField(
+        source="effective_retention_hours",
+        read_only=True,
+        help_text="What retention applies: as asked, up to what a DPO approved.",
+    )
+    retention_approved_hours = serializers.IntegerField(read_only=True)
+
     class Meta:
         model = Camera
         fields = [
@@ -104,6 +111,8 @@ class CameraSerializer(serializers.ModelSerializer):
             "lawful_basis",
             "retention_hours",
             "retention_justification",
+            "retention_in_effect_hours",
+            "retention_approved_hours",
             "enabled",
             "analytics_enabled",
             "analytics_fps",

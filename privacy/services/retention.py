@@ -88,8 +88,8 @@ def retention_collectors() -> list[Collector]:
 
 
 def media_cutoff(camera: Camera, now: datetime) -> datetime:
-    """Media older than this go: the camera's retention, in hours."""
-    return now - timedelta(hours=camera.retention_hours)
+    """Media older than this go: the camera's retention in effect (approved), in hours."""
+    return now - timedelta(hours=camera.effective_retention_hours)
 
 
 def held_ranges(camera: Camera, *, now: datetime) -> Ranges:
@@ -235,6 +235,6 @@ def _destroy_expired_keys(camera: Camera, *, before: datetime, held: Ranges) -> 
             continue
         if any(start < day_end and end > day_start for start, end in held):
             continue
-        data_key_destroy(scope=scope, reason=f"retention of {camera.retention_hours} h")
+        data_key_destroy(scope=scope, reason=f"retention of {camera.effective_retention_hours} h")
         destroyed.append(scope)
     return destroyed
