@@ -118,6 +118,19 @@ class Anonymizer:
         images = [self._masked_copy(frame) for frame in frames]
         if not images:
             return []
+        faces, plates = self.detect(images)
+        return [
+            self.redact(image, frame_faces, frame_plates)
+            for image, frame_faces, frame_plates in zip(images, faces, plates, strict=True)
+        ]
+
+    def detect(
+        self, images: list[np.ndarray]
+    ) -> tuple[list[list[Detection]], list[list[Detection]]]:
+        """Faces and plates in already masked images (one list per image, each detector run
+        once over the batch). Raises ``AnonymizationError`` if a detector fails."""
+        if not images:
+            return [], []
         try:
             faces = self.face_detector.detect(images)
             plates = self.plate_detector.detect(images)
@@ -125,10 +138,7 @@ class Anonymizer:
                 raise RuntimeError("a detector returned a result count unlike its input")
         except Exception as error:
             raise AnonymizationError(f"detection failed, frames withheld: {error}") from error
-        return [
-            self.redact(image, frame_faces, frame_plates)
-            for image, frame_faces, frame_plates in zip(images, faces, plates, strict=True)
-        ]
+        return faces, plates
 
     def apply_masks(self, frame: np.ndarray) -> np.ndarray:
         """A copy of ``frame`` with the static privacy masks blacked out: the first step,
