@@ -220,7 +220,9 @@ class FaceCheck:
     def _read_plates(self, record: Examined, image: np.ndarray, index: int | None) -> None:
         from tests.fixtures.plate_ocr import picture_reading, plate_reading
 
-        readings = [picture_reading(image, self.plate_text)]
+        # Where the picture matches no scene frame, the plate could be anywhere: read it all
+        # (text detection first, ~10x the cost of reading a known box).
+        readings = [picture_reading(image, self.plate_text)] if index is None else []
         for plate in self.truth[index]["plates"] if index is not None else []:
             box = (plate["x"], plate["y"], plate["x"] + plate["w"], plate["y"] + plate["h"])
             readings.append(plate_reading(image, box, self.plate_text))
@@ -236,7 +238,7 @@ class FaceCheck:
         """Pictures whose original frame had a plate PP-OCR reads."""
         return [record for record in self.examined if record.plate_read_before]
 
-    def examine_video(self, data: bytes, source: str, *, every: int = 1) -> list[Examined]:
+    def examine_video(self, data: bytes, source: str, *, every: int = 2) -> list[Examined]:
         """Every ``every``-th frame of an mp4 clip."""
         import hashlib
         import tempfile
