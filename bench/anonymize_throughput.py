@@ -2,13 +2,16 @@
 
 Run from the repository root (project venv active):
 
-    python bench/anonymize_throughput.py [--frames 150] [--images 200] [--work-dir DIR]
+    python bench/anonymize_throughput.py [--frames 150] [--images 200] [--steps] [--work-dir DIR]
 
-1. Builds a 1280x720, 25 fps mp4 clip with moving faces (the real face from
+1. Builds a 1280x720, 25 fps H.264 clip with moving faces (the real face from
    ``skimage.data.astronaut()``) at several sizes and a moving car with a plate.
-2. Times the ``deface`` CLI on it (its defaults: CenterFace at full resolution, threshold 0.2,
-   libx264 output) and Veil's anonymiser end to end (decode -> detect faces and plates ->
-   blur -> encode), in the same run, and prints frames/s for both and the ratio.
+2. Runs the ``deface`` CLI on it (its defaults: CenterFace at full resolution, threshold 0.2,
+   libx264 output) and Veil's ``anonymize`` path end to end (decode -> faces and plates on
+   every other frame, tracked between -> blur -> H.264 via ffmpeg), in the same run, and
+   prints the CPU time of each (children included: ffmpeg), the ratio, frames/s, the load
+   average, the faces hidden in each output frame and the frames where PP-OCR reads the plate.
+   ``--steps`` repeats Veil in other schedules (what each step bought).
 3. Builds a labelled set of 1280x720 images with known face boxes (24-300 px, varied positions,
    some blurred, noisy, darker or brighter) and prints the face recall of deface's detector at
    deface's defaults and of Veil's detector. A face counts as found when a detection overlaps
