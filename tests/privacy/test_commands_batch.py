@@ -97,7 +97,10 @@ def test_several_files_into_a_directory_with_a_summary_line_each(tmp_path):
     assert "video (30 frame(s))" in lines[0] and "walk.mp4" in lines[0]
     assert "image (1 frame(s))" in lines[1] and "still.png" in lines[1]
     # The bar is redrawn in place and ends full.
-    assert "\r" in err.getvalue() and "100% 30/30" in err.getvalue()
+    bar = err.getvalue()
+    assert bar.startswith("\rwalk.mp4: [")
+    assert "100% 30/30 frames" in bar.rsplit("\r", 1)[-1]  # the last redraw: complete
+    assert bar.count("\n") == 1 and bar.endswith("\n")  # one line, redrawn in place
 
 
 def test_a_bad_file_is_reported_the_others_are_written_and_the_exit_fails(tmp_path):

@@ -40,13 +40,14 @@ class ProgressBar:
             bar = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {share:4.0%} {done}/{total}"
         else:
             bar = f"{done} frames"
-        self.stream.write(f"\r{self.name}: {bar} frames, {rate:.1f} frames/s")
+        # ending="": Django's OutputWrapper would end each redraw with a new line.
+        self.stream.write(f"\r{self.name}: {bar} frames, {rate:.1f} frames/s", ending="")
         self.stream.flush()
         self._drawn = True
 
     def finish(self) -> None:
         if self._drawn:
-            self.stream.write("\n")
+            self.stream.write("\n", ending="")
             self.stream.flush()
 
 
