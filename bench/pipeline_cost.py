@@ -46,12 +46,23 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vms.settings")
     django.setup()
 
+    from analytics.detectors.people import HogPeopleDetector
     from analytics.rules import RuleEngine
     from analytics.worker import pipeline as pipeline_module
     from analytics.worker.ingest import Sample
     from analytics.worker.pipeline import CameraState, FramePipeline
     from cameras.demo.scenes import SceneSpec, render_frame
-    from privacy.anonymizer import Anonymizer
+    from privacy.anonymizer import Anonymizer, default_face_detector, default_plate_detector
+    from privacy.detectors.centerface import CenterFaceDetector
+
+    schedule = (
+        pipeline_module.FULL_FACE_EVERY,
+        pipeline_module.QUICK_FACE_LONG_SIDE,
+        pipeline_module.PEOPLE_EVERY,
+    )
+    # The engine's detectors (``FramePipeline.load_detectors`` without the model registry).
+    face, plates, people = default_face_detector(), default_plate_detector(), HogPeopleDetector()
+    quick_face = CenterFaceDetector(input_long_side=schedule[1])
 
     specs = [
         SceneSpec(variant="lobby", seed=1, plate_text="VE11 DMO"),
@@ -62,10 +73,12 @@ def main() -> None:
     def measure(full_every: int, people_every: int, quick: bool) -> float:
         pipeline_module.FULL_FACE_EVERY = full_every
         pipeline_module.PEOPLE_EVERY = people_every
-        pipeline = FramePipeline()
-        pipeline.load_detectors()
-        if not quick:
-            pipeline.quick_face_detector = pipeline.face_detector
+        pipeline = FramePipeline(
+            face_detector=face,
+            quick_face_detector=quick_face if quick else face,
+            plate_detector=plates,
+            people_detector=people,
+        )
         states = []
         for camera in range(1, args.cameras + 1):
             anonymizer = Anonymizer(
@@ -103,13 +116,12 @@ def main() -> None:
 
     print(f"load average before: {os.getloadavg()[0]:.1f} / {os.getloadavg()[1]:.1f}")
     previous = measure(1, 1, quick=False)
-    current = measure(pipeline_module.FULL_FACE_EVERY, pipeline_module.PEOPLE_EVERY, quick=True)
+    current = measure(schedule[0], schedule[2], quick=True)
     for label, cost in (
         ("previous schedule (full faces and people every frame)", previous),
         (
-            f"current (full faces every {pipeline_module.FULL_FACE_EVERY}, quick at "
-            f"{pipeline_module.QUICK_FACE_LONG_SIDE} between; people every "
-            f"{pipeline_module.PEOPLE_EVERY})",
+            f"current (full faces every {schedule[0]}, quick at {schedule[1]} between; "
+            f"people every {schedule[2]})",
             current,
         ),
     ):
