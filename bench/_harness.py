@@ -36,7 +36,8 @@ if str(REPO) not in sys.path:
 from cameras.demo.processes import free_port, rtsp_server_process  # noqa: E402
 
 POSTGRES_ADMIN = "postgres://postgres@127.0.0.1:5432"
-REDIS_URL = "redis://127.0.0.1:6379/13"
+# VEIL_BENCH_REDIS_URL: another db, when two people bench on one Redis at once.
+REDIS_URL = os.environ.get("VEIL_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 MEDIA_CACHE = Path(tempfile.gettempdir()) / "veil-bench-media"
 STATS_KEY = "veil:bench:analytics-batches"
 WHOLE_FRAME = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]

@@ -27,7 +27,7 @@ import json
 import time
 from datetime import datetime
 
-from _harness import BenchStack, cpu_seconds, machine_description, percentile
+from _harness import REDIS_URL, BenchStack, cpu_seconds, machine_description, percentile
 
 SCENES = ("lobby", "carpark")
 
@@ -89,7 +89,7 @@ def report(received, batches, camera_ids, started, seconds, args, cpu) -> None:
     print(
         f"setup: {len(camera_ids)} RTSP cameras at {args.fps:g} fps requested, person-in-zone "
         f"rule (whole frame, {args.cooldown} s cool-down), {seconds:.0f} s measured, "
-        f"database {'SQLite' if args.sqlite else 'PostgreSQL'}, Redis db 13"
+        f"database {'SQLite' if args.sqlite else 'PostgreSQL'}, Redis db {REDIS_URL.rsplit('/', 1)[-1]}"
     )
     print(f"alerts received: {len(received)} ({unmatched} not matched to a batch record)")
     print(line("end-to-end (captured -> JSON received)", end_to_end))

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -26,6 +24,7 @@ from analytics.worker.pipeline import AnalysedFrame, CameraState
 from analytics.worker.redis_link import RedisLink
 from cameras.models import CameraStatus
 from cameras.services.status import camera_status_record
+from privacy.video import h264_bytes
 from vms.realtime import live_channel, live_last_key
 
 logger = logging.getLogger(__name__)
@@ -37,19 +36,15 @@ STATS_KEEP = 20_000  # batch records kept under VMS_ANALYTICS_STATS_KEY
 
 
 def encode_clip(frames: list[tuple[float, bytes]], fps: float) -> bytes | None:
-    """A short anonymised clip from already anonymised JPEG frames."""
-    if len(frames) < 2:
+    """A short anonymised clip from already anonymised JPEG frames: H.264 in MP4 (yuv420p,
+    faststart), which browsers play. None when there are fewer than two usable frames."""
+    images = [cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR) for _, jpeg in frames]
+    images = [image for image in images if image is not None]
+    if len(images) < 2:
         return None
-    first = cv2.imdecode(np.frombuffer(frames[0][1], np.uint8), cv2.IMREAD_COLOR)
-    height, width = first.shape[:2]
-    with tempfile.NamedTemporaryFile(suffix=".mp4") as handle:
-        writer = cv2.VideoWriter(handle.name, cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
-        for _, jpeg in frames:
-            image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
-            if image is not None and image.shape[:2] == (height, width):
-                writer.write(image)
-        writer.release()
-        return Path(handle.name).read_bytes()
+    size = images[0].shape
+    images = [image for image in images if image.shape == size]
+    return h264_bytes(images, fps=fps) if len(images) >= 2 else None
 
 
 class Outputs:

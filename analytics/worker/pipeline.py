@@ -6,6 +6,20 @@ rules, its anonymiser and the short history the outputs need (the frames of the 
 runs each detector once over the whole batch (CUDA when present, the CPU otherwise, with the
 same code), applies the rules and anonymises. It yields the anonymised frames, those that raised
 alerts first; it writes nothing and publishes nothing (that is :mod:`analytics.worker.outputs`).
+
+What each frame costs is what limits how many cameras a worker holds, so the detectors run on
+a schedule, per camera (staggered by camera id so every batch costs about the same):
+
+* faces: at the frame's full resolution every ``FULL_FACE_EVERY``-th frame and at a reduced
+  size (``QUICK_FACE_LONG_SIDE``) on the others. The reduced pass finds every face from about
+  24 px wide in a 640×360 frame (``bench/anonymize_throughput.py`` measures it); the full pass
+  finds the smaller ones. Every face found stays redacted through the camera's
+  :class:`~privacy.tracking.StreamRedaction` (held ~0.8 s after its last detection, moved and
+  grown), so a face found at full resolution is not lost on the quick frames after it, and
+  a miss (occlusion, blur) does not show it. Plates: every frame, through the same tracker.
+* people (for the rules only, not privacy): every ``PEOPLE_EVERY``-th frame with motion (off
+  the full face pass's phase); the rules' own tracker bridges the frames between, and a
+  visible face counts as a person on every frame.
 """
 
 from __future__ import annotations
@@ -27,6 +41,7 @@ from analytics.rules import Observation, Person, RuleEngine, RuleHit
 from analytics.worker.ingest import CameraStream, ImageHealth, Sample
 from privacy.anonymizer import Anonymizer
 from privacy.detectors.base import Detection
+from privacy.tracking import StreamRedaction
 from vms.geometry import box_iou
 
 logger = logging.getLogger(__name__)
@@ -35,6 +50,9 @@ JPEG_QUALITY = 80
 MOTION_GATE = 0.002  # below this fraction of moving pixels, skip the people detector
 CLIP_FRAMES_KEPT = 40
 PEOPLE_OVERLAP = 0.3  # two person boxes overlapping more than this are one person
+FULL_FACE_EVERY = int(os.environ.get("VMS_FULL_FACE_EVERY", "2"))
+QUICK_FACE_LONG_SIDE = int(os.environ.get("VMS_QUICK_FACE_LONG_SIDE", "320"))
+PEOPLE_EVERY = int(os.environ.get("VMS_PEOPLE_EVERY", "2"))
 
 
 @dataclass
@@ -56,6 +74,13 @@ class CameraState:
     clip: collections.deque = field(
         default_factory=lambda: collections.deque(maxlen=CLIP_FRAMES_KEPT)
     )
+    # Faces and plates seen in recent frames, kept redacted while likely still there.
+    redaction: StreamRedaction = field(default_factory=StreamRedaction)
+    frames_analysed: int = 0
+
+    def due(self, every: int, *, phase: int = 0) -> bool:
+        """Whether this frame is one of every ``every``-th (staggered by camera and phase)."""
+        return every <= 1 or (self.frames_analysed + self.camera_id + phase) % every == 0
 
 
 @dataclass(frozen=True)
@@ -99,8 +124,18 @@ def merge_people(detections: list[Detection], width: int, height: int) -> list[P
 class FramePipeline:
     """Detectors shared by every camera of this process, and what is done to each frame."""
 
-    def __init__(self, *, face_detector=None, plate_detector=None, people_detector=None) -> None:
+    def __init__(
+        self,
+        *,
+        face_detector=None,
+        plate_detector=None,
+        people_detector=None,
+        quick_face_detector=None,
+    ) -> None:
         self.face_detector = face_detector
+        # Faces at a reduced size, on the frames between full-resolution passes; a given face
+        # detector (tests, benchmarks) serves both unless a quick one is given too.
+        self.quick_face_detector = quick_face_detector or face_detector
         self.plate_detector = plate_detector
         self.people_detector = people_detector
         # How long the detectors took on the last batch (benchmark records, see outputs).
@@ -113,7 +148,12 @@ class FramePipeline:
         from analytics.model_registry import ModelRecord, model_records
         from privacy.anonymizer import default_face_detector, default_plate_detector
 
-        self.face_detector = self.face_detector or default_face_detector()
+        if self.face_detector is None:
+            from privacy.detectors.centerface import CenterFaceDetector
+
+            self.face_detector = default_face_detector()
+            self.quick_face_detector = CenterFaceDetector(input_long_side=QUICK_FACE_LONG_SIDE)
+        self.quick_face_detector = self.quick_face_detector or self.face_detector
         self.plate_detector = self.plate_detector or default_plate_detector()
         records = model_records()
         weights = os.environ.get("VMS_PEOPLE_MODEL_PATH")
@@ -214,16 +254,29 @@ class FramePipeline:
         frames that only feed the live view."""
         started = time.perf_counter()
         masked = [state.anonymizer.apply_masks(sample.frame) for state, sample in batch]
-        faces = self.face_detector.detect(masked)
+        full = [i for i, (state, _sample) in enumerate(batch) if state.due(FULL_FACE_EVERY)]
+        quick = [i for i in range(len(batch)) if i not in full]
+        faces: list[list[Detection]] = [[] for _ in batch]
+        for indexes, detector in ((full, self.face_detector), (quick, self.quick_face_detector)):
+            if indexes:
+                found = detector.detect([masked[i] for i in indexes])
+                for index, detections in zip(indexes, found, strict=True):
+                    faces[index] = detections
         plates = self.plate_detector.detect(masked)
         motion = [state.motion.measure(sample.frame) for state, sample in batch]
-        moving = [i for i, m in enumerate(motion) if m >= MOTION_GATE]
+        moving = [
+            i
+            for i, m in enumerate(motion)
+            if m >= MOTION_GATE and batch[i][0].due(PEOPLE_EVERY, phase=1)
+        ]
         people: list[list[Detection]] = [[] for _ in batch]
         if moving:
             for index, found in zip(
                 moving, self.people_detector.detect([masked[i] for i in moving]), strict=True
             ):
                 people[index] = found
+        for state, _sample in batch:
+            state.frames_analysed += 1
         self.last_inference_seconds = time.perf_counter() - started
         # Rules first (cheap), so frames that raise alerts are blurred and encoded first.
         hits_by_index = {}
@@ -241,7 +294,11 @@ class FramePipeline:
             hits_by_index[index] = state.rules.observe(observation)
         for index in sorted(range(len(batch)), key=lambda i: not hits_by_index[i]):
             state, sample = batch[index]
-            anonymised = state.anonymizer.redact(masked[index], faces[index], plates[index])
+            height, width = masked[index].shape[:2]
+            held_faces, held_plates = state.redaction.update(
+                faces[index], plates[index], at=sample.captured_at, width=width, height=height
+            )
+            anonymised = state.anonymizer.redact(masked[index], held_faces, held_plates)
             ok, jpeg = cv2.imencode(
                 ".jpg", anonymised.image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
             )

@@ -65,6 +65,9 @@ class SceneSpec:
     variant: str = "lobby"
     plate_text: str = DEFAULT_PLATE_TEXT
     seed: int = 0
+    # A parked car (the pedestrian walks in front of its plate twice per loop) instead of one
+    # driving across.
+    parked: bool = False
 
     def __post_init__(self) -> None:
         if self.variant not in VARIANTS:
@@ -220,10 +223,12 @@ def _draw_person(frame: np.ndarray, t: float, spec: SceneSpec) -> tuple[Box | No
 
 
 def _draw_car(frame: np.ndarray, t: float, spec: SceneSpec) -> tuple[Box | None, Box | None]:
-    """A car seen from behind, driving across once per loop. Returns the car and plate boxes."""
+    """A car seen from behind, driving across once per loop (or parked). Returns the car and
+    plate boxes."""
     w, h = spec.width, spec.height
     car_w, car_h = w * 0.30, h * 0.30
-    x0 = -car_w + (w + 2 * car_w) * t - car_w / 2
+    # Parked: its plate in the middle of the pedestrian's path.
+    x0 = w * 0.28 if spec.parked else -car_w + (w + 2 * car_w) * t - car_w / 2
     y1 = h * 0.93
     y0 = y1 - car_h
     body = (40, 40, 170) if spec.variant == "street" else (150, 110, 40)

@@ -7,7 +7,7 @@ import os
 import queue
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,12 +16,14 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from privacy.anonymizer import AnonymizationError, Anonymizer
+from privacy.services.sequence import DETECT_EVERY, sequence_redact
+from privacy.video import H264Writer, VideoEncodingError
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png"}
+# mp4: H.264 (ffmpeg, plays in browsers); avi: Motion JPEG.
 VIDEO_EXTENSIONS = {".mp4", ".avi"}
-# mp4: MPEG-4 Part 2 (plays in VLC, ffmpeg and most players); avi: Motion JPEG.
-_VIDEO_CODECS = {".mp4": "mp4v", ".avi": "MJPG"}
 _BATCH_SIZE = 4
+Progress = Callable[[int, int], None]  # (frames done, frames declared by the file or 0)
 
 
 class MediaAnonymizationError(ValueError):
@@ -55,10 +57,16 @@ def media_file_anonymize(
     output_path: Path,
     mode: str = "blur",
     anonymizer: Anonymizer | None = None,
+    detect_every: int = DETECT_EVERY,
+    progress: Progress | None = None,
 ) -> MediaAnonymizationResult:
     """Blur (or pixelate) faces and plates in an image or video file.
 
-    Images: jpg, jpeg, png; videos: mp4, avi (audio is dropped; frame rate and size kept).
+    Images: jpg, jpeg, png; videos: mp4 (written as H.264), avi (Motion JPEG); audio is
+    dropped, frame rate and size kept. In videos the detectors run on every
+    ``detect_every``-th frame and faces and plates are carried across frames (see
+    :func:`privacy.services.sequence.sequence_redact`). ``progress(done, total)`` is called
+    as video frames are written.
     The output must be of the same kind as the input. The result is written to a temporary
     file beside ``output_path`` and renamed over it only once complete, so a failure never
     leaves a partial output nor touches an existing file at ``output_path``.
@@ -80,9 +88,39 @@ def media_file_anonymize(
         try:
             if input_kind == "image":
                 return _image_anonymize(input_path, partial_path, anonymizer)
-            return _video_anonymize(input_path, partial_path, anonymizer)
+            return _video_anonymize(
+                input_path,
+                partial_path,
+                anonymizer,
+                detect_every=detect_every,
+                progress=progress,
+            )
         except AnonymizationError as error:
             raise MediaAnonymizationError(f"{input_path.name}: {error}") from error
+
+
+def media_output_paths(*, inputs: list[Path], out_dir: Path) -> list[tuple[Path, Path]]:
+    """(input, output) pairs for several inputs written under their own names in ``out_dir``
+    (created if missing). Refuses an output that would replace its input, and two inputs of
+    the same name."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise MediaAnonymizationError(f"{out_dir}: not a directory")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pairs, names = [], set()
+    for source in map(Path, inputs):
+        target = out_dir / source.name
+        if source.name in names:
+            raise MediaAnonymizationError(
+                f"two inputs are named {source.name}: their outputs would collide in {out_dir}"
+            )
+        if source.exists() and target.exists() and source.resolve() == target.resolve():
+            raise MediaAnonymizationError(
+                f"{source}: the output would replace the input (choose another --out-dir)"
+            )
+        names.add(source.name)
+        pairs.append((source, target))
+    return pairs
 
 
 @contextlib.contextmanager
@@ -122,7 +160,14 @@ def _image_anonymize(input_path: Path, partial_path: Path, anonymizer: Anonymize
     )
 
 
-def _video_anonymize(input_path: Path, partial_path: Path, anonymizer: Anonymizer):
+def _video_anonymize(
+    input_path: Path,
+    partial_path: Path,
+    anonymizer: Anonymizer,
+    *,
+    detect_every: int,
+    progress: Progress | None,
+):
     capture = cv2.VideoCapture(str(input_path))
     try:
         if not capture.isOpened():
@@ -131,18 +176,20 @@ def _video_anonymize(input_path: Path, partial_path: Path, anonymizer: Anonymize
         declared_frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
         width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH))
         height = int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        writer = cv2.VideoWriter(
-            str(partial_path),
-            cv2.VideoWriter_fourcc(*_VIDEO_CODECS[partial_path.suffix.lower()]),
-            fps,
-            (width, height),
-        )
-        if not writer.isOpened():
-            raise MediaAnonymizationError(f"could not open a {partial_path.suffix} video writer")
+        writer = _video_writer(partial_path, width=width, height=height, fps=fps)
         try:
-            frames, faces, plates = _video_pipeline(capture, writer, anonymizer)
-        finally:
-            writer.release()
+            frames, faces, plates = _video_pipeline(
+                capture,
+                writer,
+                anonymizer,
+                fps=fps,
+                detect_every=detect_every,
+                progress=(lambda done: progress(done, declared_frames)) if progress else None,
+            )
+        except BaseException:
+            _writer_abort(writer)
+            raise
+        _writer_close(writer)
     finally:
         capture.release()
     if frames == 0:
@@ -155,16 +202,48 @@ def _video_anonymize(input_path: Path, partial_path: Path, anonymizer: Anonymize
     return MediaAnonymizationResult(kind="video", frames=frames, faces=faces, plates=plates)
 
 
+def _video_writer(path: Path, *, width: int, height: int, fps: float):
+    """H.264 (ffmpeg) for mp4; OpenCV's Motion JPEG for avi."""
+    if path.suffix.lower() == ".mp4":
+        try:
+            return H264Writer(path, width=width, height=height, fps=fps)
+        except VideoEncodingError as error:
+            raise MediaAnonymizationError(str(error)) from error
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
+    if not writer.isOpened():
+        raise MediaAnonymizationError(f"could not open a {path.suffix} video writer")
+    return writer
+
+
+def _writer_close(writer) -> None:
+    if isinstance(writer, H264Writer):
+        try:
+            writer.close()
+        except VideoEncodingError as error:
+            raise MediaAnonymizationError(str(error)) from error
+    else:
+        writer.release()
+
+
+def _writer_abort(writer) -> None:
+    if isinstance(writer, H264Writer):
+        writer.abort()
+    else:
+        writer.release()
+
+
 _END = object()
 
 
-def _video_pipeline(capture, writer, anonymizer: Anonymizer) -> tuple[int, int, int]:
-    """Decode, anonymise in batches, encode; decode and encode run in their own threads.
+def _video_pipeline(
+    capture, writer, anonymizer: Anonymizer, *, fps: float, detect_every: int, progress
+) -> tuple[int, int, int]:
+    """Decode, anonymise in batches, encode; decode and encode run in their own threads
+    (OpenCV's decoder, ffmpeg and onnxruntime release the GIL, so the three stages overlap).
 
-    OpenCV's decode/encode and onnxruntime release the GIL, so the three stages overlap.
-    """
-    decoded: queue.Queue = queue.Queue(maxsize=_BATCH_SIZE * 2)
-    encoded: queue.Queue = queue.Queue(maxsize=_BATCH_SIZE * 2)
+    See :func:`sequence_redact` for which frames the detectors run on."""
+    decoded: queue.Queue = queue.Queue(maxsize=_BATCH_SIZE * 4)
+    encoded: queue.Queue = queue.Queue(maxsize=_BATCH_SIZE * 4)
     stop = threading.Event()
     errors: list[BaseException] = []
 
@@ -187,6 +266,12 @@ def _video_pipeline(capture, writer, anonymizer: Anonymizer) -> tuple[int, int, 
         except BaseException as error:  # re-raised in the calling thread
             errors.append(error)
             stop.set()
+            while encoded.get() is not _END:  # keep the producer from blocking
+                pass
+
+    def frames_in() -> Iterator[np.ndarray]:
+        while not stop.is_set() and (frame := decoded.get()) is not _END:
+            yield frame
 
     threads = [
         threading.Thread(target=decode, daemon=True),
@@ -196,20 +281,15 @@ def _video_pipeline(capture, writer, anonymizer: Anonymizer) -> tuple[int, int, 
         thread.start()
     frames = faces = plates = 0
     try:
-        finished = False
-        while not finished and not stop.is_set():
-            batch = []
-            while len(batch) < _BATCH_SIZE:
-                frame = decoded.get()
-                if frame is _END:
-                    finished = True
-                    break
-                batch.append(frame)
-            for result in anonymizer.anonymize_batch(batch):
-                encoded.put(result.image)
-                faces += len(result.faces)
-                plates += len(result.plates)
-            frames += len(batch)
+        for result in sequence_redact(
+            frames_in(), anonymizer, fps=fps, detect_every=detect_every, batch=_BATCH_SIZE
+        ):
+            encoded.put(result.image)
+            faces += len(result.faces)
+            plates += len(result.plates)
+            frames += 1
+            if progress is not None and frames % 10 == 0:
+                progress(frames)
     finally:
         stop.set()
         # Unblock the decoder if it waits on a full queue, then let both threads finish.
@@ -221,4 +301,6 @@ def _video_pipeline(capture, writer, anonymizer: Anonymizer) -> tuple[int, int, 
             thread.join()
     if errors:
         raise MediaAnonymizationError(f"video processing failed: {errors[0]}") from errors[0]
+    if progress is not None:
+        progress(frames)
     return frames, faces, plates

@@ -57,6 +57,10 @@ class Examined:
     original_face_score: float | None  # the detector on the matched original's face
     detail_before: float | None
     detail_after: float | None
+    # Plate characters (PP-OCR): a run of 3 read in the received picture, at the matched
+    # frame's plate box or anywhere in it ("" when none), and whether the original showed one.
+    plate_read: str = ""
+    plate_read_before: bool = False
 
     @property
     def face_bearing(self) -> bool:
@@ -64,6 +68,8 @@ class Examined:
 
     def problems(self) -> list[str]:
         found = []
+        if self.plate_read:
+            found.append(f"plate characters readable: {self.plate_read!r}")
         for score, box, detail_left in self.detections:
             if score >= FACE_CERTAIN or (
                 score >= FACE_FOUND and (detail_left is None or detail_left >= MAX_DETAIL_LEFT)
@@ -83,7 +89,8 @@ class Examined:
         return (
             f"{self.source}: {self.shape[1]}×{self.shape[0]}, detections >= 0.5 {self.detections}, "
             f"frame {self.frame_index} (mse {self.match_mse:.0f}), original face score "
-            f"{self.original_face_score}, detail {self.detail_before} → {self.detail_after}"
+            f"{self.original_face_score}, detail {self.detail_before} → {self.detail_after}, "
+            f"plate read {self.plate_read!r} (readable before: {self.plate_read_before})"
         )
 
 
@@ -101,7 +108,10 @@ def _laplacian_variance(image: np.ndarray, box: dict) -> float:
 class FaceCheck:
     """Examines received pictures against one demo stream (``demo_media.streams[name]``)."""
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream, *, plate_text: str = "") -> None:
+        """``plate_text``: the scene's plate; when given, every picture is also read by PP-OCR
+        (the plate's box in the matched frame, and the whole picture) for its characters."""
+        self.plate_text = plate_text
         self.truth = json.loads((stream.frames_dir / "truth.json").read_text())
         self.frames = [
             cv2.imread(str(stream.frames_dir / f"{t['index']:05d}.jpg")) for t in self.truth
@@ -110,6 +120,7 @@ class FaceCheck:
         self.examined: list[Examined] = []
         self._seen: set[bytes] = set()
         self._original_scores: dict[int, float] = {}
+        self._original_plates: dict[int, bool] = {}
         self._failed: list[tuple[Examined, np.ndarray]] = []
 
     @cached_property
@@ -192,6 +203,10 @@ class FaceCheck:
             detail_before=None,
             detail_after=None,
         )
+        if self.plate_text:
+            self._read_plates(
+                record, scene_sized, index if record.frame_index is not None else None
+            )
         faces = self.truth[index]["faces"] if record.frame_index is not None else []
         if faces and faces[0]["w"] >= MIN_FACE_WIDTH:
             record.original_face_score = round(self._original_face_score(index), 3)
@@ -202,7 +217,28 @@ class FaceCheck:
             self._failed.append((record, image))
         return record
 
-    def examine_video(self, data: bytes, source: str, *, every: int = 5) -> list[Examined]:
+    def _read_plates(self, record: Examined, image: np.ndarray, index: int | None) -> None:
+        from tests.fixtures.plate_ocr import picture_reading, plate_reading
+
+        # Where the picture matches no scene frame, the plate could be anywhere: read it all
+        # (text detection first, ~10x the cost of reading a known box).
+        readings = [picture_reading(image, self.plate_text)] if index is None else []
+        for plate in self.truth[index]["plates"] if index is not None else []:
+            box = (plate["x"], plate["y"], plate["x"] + plate["w"], plate["y"] + plate["h"])
+            readings.append(plate_reading(image, box, self.plate_text))
+            if index not in self._original_plates:
+                self._original_plates[index] = plate_reading(
+                    self.frames[index], box, self.plate_text
+                ).readable
+            record.plate_read_before |= self._original_plates[index]
+        record.plate_read = next((r.run for r in readings if r.readable), "")
+
+    @property
+    def plate_bearing(self) -> list[Examined]:
+        """Pictures whose original frame had a plate PP-OCR reads."""
+        return [record for record in self.examined if record.plate_read_before]
+
+    def examine_video(self, data: bytes, source: str, *, every: int = 2) -> list[Examined]:
         """Every ``every``-th frame of an mp4 clip."""
         import hashlib
         import tempfile

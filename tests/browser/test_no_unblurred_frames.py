@@ -7,8 +7,12 @@ with the page's session cookie), the binary frames of every websocket (the live 
 the camera's MJPEG feed and latest-frame URL. Each picture is decoded and examined by
 :class:`tests.browser.frames.FaceCheck`: no face found by Veil's own detector (CenterFace,
 score >= 0.5) and, where the scene's ground truth puts the astronaut's face, no facial detail
-left (Laplacian variance < 15 % of the original's). The test fails if nothing face-bearing
-was examined, so it cannot pass by looking at nothing.
+left (Laplacian variance < 15 % of the original's); and no plate characters: PP-OCR
+(rapidocr's recogniser) reads no three consecutive characters of the scene's plate in the
+matched frame's plate box (a picture that matches no scene frame is read whole, text
+detector first). Clips are examined every other frame. The
+test fails if nothing face-bearing or plate-bearing was examined, so it cannot pass by looking
+at nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from tests.browser.frames import FaceCheck, jpegs_in_multipart
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.slow]
 
 ALERT_TIMEOUT = 120.0
+LOBBY_PLATE = "VE11 DMO"  # cameras.demo.media: the lobby scene's plate
 LIVE_FRAMES_PER_PAGE = 3
 MJPEG_FRAMES = 3
 
@@ -133,11 +138,12 @@ def _examine_page(check: FaceCheck, page, path: str, label: str, *, expect_live:
     return 200
 
 
+@pytest.mark.timeout(900)  # four roles x six pages, each picture checked by two networks
 def test_no_page_sends_an_unblurred_frame(veil, demo_media, people, orm):
     from analytics.models import Alert
 
     camera = veil.camera
-    check = FaceCheck(demo_media.streams["lobby"])
+    check = FaceCheck(demo_media.streams["lobby"], plate_text=LOBBY_PLATE)
 
     # An alert from the stream with its snapshot and its clip (encoded after the alert).
     alert = wait_until(
@@ -200,3 +206,5 @@ def test_no_page_sends_an_unblurred_frame(veil, demo_media, people, orm):
     sources = " ".join(record.source for record in face_bearing)
     assert "websocket" in sources or "feed.mjpg" in sources, "no face-bearing live frame"
     assert "snapshot.jpg" in sources or "clip.mp4" in sources, "no face-bearing alert media"
+    # And pictures whose original had a plate PP-OCR reads (three characters or more).
+    assert check.plate_bearing, "no examined picture came from a frame with a readable plate"

@@ -7,7 +7,14 @@ import pytest
 
 from privacy.anonymizer import AnonymizationError, Anonymizer, default_face_detector
 from privacy.detectors import CenterFaceDetector, Detection, HaarPlateDetector
-from tests.privacy.scenes import face_scene, outside_boxes, sharpness, street_scene
+from tests.privacy.scenes import (
+    background,
+    face_scene,
+    outside_boxes,
+    paste_face,
+    sharpness,
+    street_scene,
+)
 
 
 @pytest.mark.parametrize("mode", ["blur", "pixelate"])
@@ -131,3 +138,30 @@ def test_detections_outside_the_frame_are_clipped():
 def test_invalid_settings_are_refused(kwargs):
     with pytest.raises(ValueError):
         Anonymizer(face_detector=CenterFaceDetector(), **kwargs)
+
+
+@pytest.mark.parametrize("edge", ["bottom", "right"])
+def test_a_face_cut_by_the_frame_edge_is_blurred_into_its_corners(edge):
+    """The blurred ellipse is the whole padded face's, cut by the frame like the face, not
+    the ellipse of the cut box (which left the visible face's corners sharp)."""
+    frame = background(480, 360, seed=4)
+    x, y = (180, 200) if edge == "bottom" else (400, 100)
+    fx1, fy1, fx2, fy2 = paste_face(frame, x=x, y=y, face_width=120)
+    visible = (fx1, fy1, min(fx2, 480), min(fy2, 360))
+    original = frame.copy()
+
+    result = Anonymizer().anonymize(frame)
+
+    assert result.faces, "the detector finds the cut face"
+    vx1, vy1, vx2, vy2 = visible
+    corners = (
+        [(vx1, vy2 - 12), (vx2 - 12, vy2 - 12)]
+        if edge == "bottom"
+        else [
+            (vx2 - 12, vy1),
+            (vx2 - 12, vy2 - 12),
+        ]
+    )
+    for cx, cy in corners:
+        corner = (cx, cy, cx + 12, cy + 12)
+        assert sharpness(result.image, corner) < sharpness(original, corner) / 5, corner
