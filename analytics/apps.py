@@ -6,7 +6,10 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "Video analytics"
 
     def ready(self) -> None:
+        from analytics.signals import connect_config_signals
+
         _register_audited_models()
+        connect_config_signals()
 
 
 def _register_audited_models() -> None:

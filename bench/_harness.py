@@ -36,7 +36,8 @@ if str(REPO) not in sys.path:
 from cameras.demo.processes import free_port, rtsp_server_process  # noqa: E402
 
 POSTGRES_ADMIN = "postgres://postgres@127.0.0.1:5432"
-REDIS_URL = "redis://127.0.0.1:6379/13"
+# Another Redis db with VEIL_BENCH_REDIS_URL (benchmarks run side by side flush their own).
+REDIS_URL = os.environ.get("VEIL_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 MEDIA_CACHE = Path(tempfile.gettempdir()) / "veil-bench-media"
 STATS_KEY = "veil:bench:analytics-batches"
 WHOLE_FRAME = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]

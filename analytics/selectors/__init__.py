@@ -13,7 +13,9 @@ from analytics.selectors.engine import (  # noqa: F401
     CameraAnalyticsConfig,
     alert_list,
     camera_analytics_config,
+    camera_analytics_configs,
     camera_config_version,
+    camera_config_versions,
     cameras_for_analytics,
     rule_last_alert_times,
 )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from analytics.models import Alert, Rule
 from analytics.rules import RuleSpec
@@ -34,32 +35,65 @@ def cameras_for_analytics() -> list[int]:
 
 def camera_config_version(camera_id: int) -> str:
     """Changes whenever the camera, its rules, zones or masks are saved (or removed)."""
-    camera = Camera.objects.filter(pk=camera_id).values("updated_at", "enabled").first()
-    if camera is None:
-        return "gone"
-    rules = Rule.objects.filter(camera_id=camera_id)
-    masks = PrivacyMask.objects.filter(camera_id=camera_id)
-    parts = [
-        camera["updated_at"],
-        camera["enabled"],
-        rules.aggregate(m=Max("updated_at"))["m"],
-        rules.count(),
-        masks.aggregate(m=Max("updated_at"))["m"],
-        masks.count(),
-        # Zones have no timestamp of their own: their points are part of the version.
-        tuple(rules.exclude(zone=None).values_list("zone__points", flat=False)),
-    ]
-    return repr(parts)
+    return camera_config_versions([camera_id]).get(camera_id, "gone")
+
+
+def camera_config_versions(camera_ids) -> dict[int, str]:
+    """:func:`camera_config_version` of many cameras in four queries, however many they are
+    (the worker's safety resync compares those of every camera it holds)."""
+    camera_ids = list(camera_ids)
+    cameras = Camera.objects.filter(pk__in=camera_ids).values_list(
+        "pk", "updated_at", "enabled", "analytics_enabled"
+    )
+    rules = _latest_and_count(Rule.objects.filter(camera_id__in=camera_ids))
+    masks = _latest_and_count(PrivacyMask.objects.filter(camera_id__in=camera_ids))
+    # Zones have no timestamp of their own: their points are part of the version.
+    zones: dict[int, list] = {}
+    for camera_id, points in (
+        Rule.objects.filter(camera_id__in=camera_ids)
+        .exclude(zone=None)
+        .order_by("pk")
+        .values_list("camera_id", "zone__points")
+    ):
+        zones.setdefault(camera_id, []).append(points)
+    versions = {}
+    for camera_id, updated_at, enabled, analytics_enabled in cameras:
+        parts = [
+            updated_at,
+            enabled,
+            analytics_enabled,
+            rules.get(camera_id, (None, 0)),
+            masks.get(camera_id, (None, 0)),
+            zones.get(camera_id, []),
+        ]
+        versions[camera_id] = hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+    return versions
+
+
+def _latest_and_count(queryset) -> dict[int, tuple]:
+    rows = queryset.order_by().values("camera_id").annotate(m=Max("updated_at"), n=Count("pk"))
+    return {row["camera_id"]: (row["m"], row["n"]) for row in rows}
 
 
 def camera_analytics_config(camera_id: int) -> CameraAnalyticsConfig | None:
     """Everything a worker needs to analyse one camera, as plain data."""
-    camera = Camera.objects.select_related("site").filter(pk=camera_id).first()
-    if camera is None or not camera.enabled or not camera.analytics_enabled:
-        return None
-    rules = []
-    for rule in Rule.objects.filter(camera_id=camera_id, enabled=True).select_related("zone"):
-        rules.append(
+    return camera_analytics_configs([camera_id]).get(camera_id)
+
+
+def camera_analytics_configs(camera_ids) -> dict[int, CameraAnalyticsConfig]:
+    """:func:`camera_analytics_config` of many cameras in a handful of queries (a worker taking
+    over thousands of cameras at once); cameras not to analyse are left out."""
+    camera_ids = list(camera_ids)
+    cameras = Camera.objects.select_related("site").filter(
+        pk__in=camera_ids, enabled=True, analytics_enabled=True
+    )
+    rules: dict[int, list[RuleSpec]] = {}
+    for rule in (
+        Rule.objects.filter(camera_id__in=camera_ids, enabled=True)
+        .select_related("zone", "camera__site")
+        .order_by("pk")
+    ):
+        rules.setdefault(rule.camera_id, []).append(
             RuleSpec(
                 id=rule.pk,
                 kind=rule.kind,
@@ -70,22 +104,29 @@ def camera_analytics_config(camera_id: int) -> CameraAnalyticsConfig | None:
                 count_threshold=rule.count_threshold,
                 min_confidence=rule.min_confidence,
                 cooldown_seconds=float(rule.cooldown_seconds),
-                time_zone=camera.site.time_zone,
+                time_zone=rule.camera.site.time_zone,
             )
         )
-    masks = tuple(
-        tuple(tuple(p) for p in mask.points)
-        for mask in PrivacyMask.objects.filter(camera_id=camera_id)
-    )
-    return CameraAnalyticsConfig(
-        camera_id=camera.pk,
-        stream_url=camera.stream_url(),
-        fps=camera.analytics_fps,
-        anonymize_mode=camera.anonymize_mode,
-        privacy_masks=masks,
-        rules=tuple(rules),
-        version=camera_config_version(camera_id),
-    )
+    masks: dict[int, list] = {}
+    for camera_id, points in (
+        PrivacyMask.objects.filter(camera_id__in=camera_ids)
+        .order_by("pk")
+        .values_list("camera_id", "points")
+    ):
+        masks.setdefault(camera_id, []).append(tuple(tuple(p) for p in points))
+    versions = camera_config_versions(camera_ids)
+    return {
+        camera.pk: CameraAnalyticsConfig(
+            camera_id=camera.pk,
+            stream_url=camera.stream_url(),
+            fps=camera.analytics_fps,
+            anonymize_mode=camera.anonymize_mode,
+            privacy_masks=tuple(masks.get(camera.pk, ())),
+            rules=tuple(rules.get(camera.pk, ())),
+            version=versions.get(camera.pk, "gone"),
+        )
+        for camera in cameras
+    }
 
 
 def rule_last_alert_times(camera_id: int) -> dict[int, float]:

@@ -9,8 +9,11 @@ Three parts, one job each:
   decode once per camera, detect in batches, apply the rules, anonymise;
 * **outputs** (:mod:`~analytics.worker.outputs`): alerts, the live feed, camera status.
 
-This module runs them: a scan thread (ownership, and the back-off while Redis is away, see
-:mod:`~analytics.worker.redis_link`) and an analysis thread (pipeline → outputs).
+This module runs them: a scan thread (ownership, woken early by configuration events, see
+:mod:`~analytics.worker.config_feed`), the feed's thread, a thread that waits out Redis while it
+is away (:mod:`~analytics.worker.redis_link`) and an analysis thread (pipeline → outputs).
+Ownership lives in PostgreSQL, so it goes on while Redis is away; configuration changes are then
+found by polling the database.
 """
 
 from __future__ import annotations
@@ -22,16 +25,15 @@ import threading
 import time
 import uuid
 
-import redis
 from django.conf import settings
 from django.db import close_old_connections
 
+from analytics.worker.config_feed import ConfigFeed
 from analytics.worker.leases import CameraLeases
 from analytics.worker.outputs import Outputs
 from analytics.worker.ownership import CameraOwnership
 from analytics.worker.pipeline import FramePipeline
 from analytics.worker.redis_link import BACKOFF_MAX_SECONDS, RedisLink, engine_redis_client
-from vms.realtime import redis_prefix
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,8 @@ class AnalyticsEngine:
         capacity: int | None = None,
         scan_seconds: float = 3.0,
         lease_seconds: float = 15.0,
+        resync_seconds: float = 300.0,
+        poll_seconds: float = 15.0,
         redis_backoff_max: float = BACKOFF_MAX_SECONDS,
         face_detector=None,
         plate_detector=None,
@@ -62,24 +66,29 @@ class AnalyticsEngine:
             people_detector=people_detector,
         )
         self.ownership = CameraOwnership(
-            leases=CameraLeases(
-                client, self.worker_id, ttl_seconds=lease_seconds, prefix=redis_prefix()
-            ),
+            leases=CameraLeases(self.worker_id, ttl_seconds=lease_seconds),
             pipeline=self.pipeline,
             capacity=capacity or int(os.environ.get("VMS_WORKER_CAMERAS", "16")),
         )
         self.outputs = Outputs(
             link=self.link, stats_key=os.environ.get("VMS_ANALYTICS_STATS_KEY", "")
         )
+        self.feed = ConfigFeed(client, link=self.link)
         self.scan_seconds = scan_seconds
+        # Every camera held is compared with the database this often (events missed), or every
+        # ``poll_seconds`` while configuration events are unavailable (Redis away).
+        self.resync_seconds = resync_seconds
+        self.poll_seconds = poll_seconds
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
     # --- life cycle ---------------------------------------------------------------------------
     def start(self) -> None:
         self.pipeline.load_detectors()
+        self.feed.start()
         for target, name in (
             (self._scan_loop, "veil-scan"),
+            (self._redis_loop, "veil-redis-link"),
             (self._analysis_loop, "veil-analysis"),
         ):
             thread = threading.Thread(target=target, name=name, daemon=True)
@@ -91,28 +100,46 @@ class AnalyticsEngine:
 
     def stop(self) -> None:
         self._stop.set()
+        self.feed.wake.set()
         for thread in self._threads:
             thread.join(timeout=10)
-        self.ownership.release_all()
+        self.feed.stop()
+        try:
+            self.ownership.release_all()
+        except Exception:
+            logger.exception("could not give the leases back; they expire on their own")
+        finally:
+            close_old_connections()
         self.outputs.shutdown()
         logger.info("analytics worker %s stopped", self.worker_id)
 
     # --- ownership ----------------------------------------------------------------------------
     def _scan_loop(self) -> None:
+        next_resync = 0.0
         while not self._stop.is_set():
-            # While Redis is away this waits out the back-off and pings; the cameras held stay.
-            if not self.link.retry(self._stop):
-                continue
+            self.feed.wake.clear()
+            changed, missed = self.feed.take()
+            now = time.monotonic()
+            resync = missed or now >= next_resync
             try:
-                self.ownership.scan()
-            except redis.RedisError as error:
-                self.link.lost(error)
-                continue
+                self.ownership.scan(changed=changed, resync=resync)
+                if resync:
+                    interval = self.resync_seconds if self.feed.live else self.poll_seconds
+                    next_resync = now + interval
             except Exception:
                 logger.exception("analytics scan failed")
+                next_resync = 0.0  # what the failed scan was to apply, the next resync does
             finally:
                 close_old_connections()
-            self._stop.wait(self.scan_seconds)
+            self.feed.wake.wait(self.scan_seconds)
+
+    def _redis_loop(self) -> None:
+        """While Redis is away: wait out the back-off and ping, until it answers again."""
+        while not self._stop.is_set():
+            if self.link.available:
+                self._stop.wait(1.0)
+            else:
+                self.link.retry(self._stop)
 
     # --- analysis -----------------------------------------------------------------------------
     def _analysis_loop(self) -> None:
