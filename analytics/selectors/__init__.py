@@ -18,6 +18,7 @@ from analytics.selectors.engine import (  # noqa: F401
     camera_config_versions,
     cameras_for_analytics,
     rule_last_alert_times,
+    rules_last_alert_times,
 )
 from analytics.selectors.stats import decider_stats, rule_stats  # noqa: F401
 from analytics.selectors.wall import (  # noqa: F401

@@ -139,6 +139,20 @@ def rule_last_alert_times(camera_id: int) -> dict[int, float]:
     return {row["rule_id"]: row["last"].timestamp() for row in rows}
 
 
+def rules_last_alert_times(camera_ids) -> dict[int, dict[int, float]]:
+    """:func:`rule_last_alert_times` of many cameras in one query (a takeover)."""
+    rows = (
+        Alert.objects.filter(camera_id__in=list(camera_ids), rule__isnull=False)
+        .order_by()
+        .values("camera_id", "rule_id")
+        .annotate(last=Max("occurred_at"))
+    )
+    times: dict[int, dict[int, float]] = {camera_id: {} for camera_id in camera_ids}
+    for row in rows:
+        times[row["camera_id"]][row["rule_id"]] = row["last"].timestamp()
+    return times
+
+
 def alert_list(
     *,
     user,

@@ -26,9 +26,10 @@ import time
 import uuid
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from analytics.worker.config_feed import ConfigFeed
+from analytics.worker.ingest import FRAME_DECODED
 from analytics.worker.leases import CameraLeases
 from analytics.worker.outputs import Outputs
 from analytics.worker.ownership import CameraOwnership
@@ -37,7 +38,11 @@ from analytics.worker.redis_link import BACKOFF_MAX_SECONDS, RedisLink, engine_r
 
 logger = logging.getLogger(__name__)
 
-IDLE_WAIT_SECONDS = 0.005  # no camera had a new frame: look again this soon
+# No camera had a frame due: wait for the next decoded frame (any camera's), at most this long.
+# A frame decoded but not yet due at its camera's rate is looked at again when the next frame
+# arrives (live sources send faster than the analytics rate), or after this wait at the latest.
+IDLE_WAIT_SECONDS = 0.5
+DOWN_CHECK_SECONDS = 1.0  # how often the cameras held are checked for a stream that went down
 
 
 class AnalyticsEngine:
@@ -132,6 +137,7 @@ class AnalyticsEngine:
             finally:
                 close_old_connections()
             self.feed.wake.wait(self.scan_seconds)
+        connections.close_all()  # this thread's own
 
     def _redis_loop(self) -> None:
         """While Redis is away: wait out the back-off and ping, until it answers again."""
@@ -143,14 +149,20 @@ class AnalyticsEngine:
 
     # --- analysis -----------------------------------------------------------------------------
     def _analysis_loop(self) -> None:
+        # Woken by decoded frames rather than polling every camera every few milliseconds:
+        # idle, this loop costs nothing in proportion to the cameras held.
+        checked_down_at = 0.0
         while not self._stop.is_set():
+            FRAME_DECODED.clear()
             states = self.ownership.states()
-            for state in states:
-                if state.stream.is_down and state.reported_online is not False:
-                    self.outputs.camera_down(state, self.pipeline.camera_down(state))
+            if time.monotonic() - checked_down_at >= DOWN_CHECK_SECONDS:
+                checked_down_at = time.monotonic()
+                for state in states:
+                    if state.stream.is_down and state.reported_online is not False:
+                        self.outputs.camera_down(state, self.pipeline.camera_down(state))
             batch = self.pipeline.collect(states)
             if not batch:
-                self._stop.wait(IDLE_WAIT_SECONDS)
+                FRAME_DECODED.wait(IDLE_WAIT_SECONDS)
                 continue
             started_at, started = time.time(), time.perf_counter()
             try:
@@ -166,3 +178,4 @@ class AnalyticsEngine:
                 logger.exception("analytics batch failed; frames dropped, nothing published")
             finally:
                 close_old_connections()
+        connections.close_all()  # this thread's own

@@ -30,6 +30,10 @@ DOWN_AFTER_SECONDS = 10.0
 OPEN_TIMEOUT_SECONDS = 8.0
 READ_TIMEOUT_SECONDS = 8.0
 
+# Set whenever any camera of this process decodes a frame: the engine's analysis loop waits on
+# it when no camera has a frame due, instead of polling every camera.
+FRAME_DECODED = threading.Event()
+
 # ``manage.py analytics_worker --simulate``: every source is simulated (see ``CameraStream``).
 SIMULATE_ALL_SOURCES = False
 
@@ -141,6 +145,7 @@ class CameraStream(threading.Thread):
             with self._lock:
                 self._sequence += 1
                 self._sample = Sample(frame, now, self._sequence)
+            FRAME_DECODED.set()
             if pace:  # a file plays at its own speed, like a camera would
                 self._stopping.wait(max(0.0, pace - (time.time() - started)))
 

@@ -141,9 +141,12 @@ class CameraOwnership:
         configs = selectors.camera_analytics_configs(camera_ids)
         unwanted = [camera_id for camera_id in camera_ids if camera_id not in configs]
         self.leases.release(unwanted)
+        last_hits = selectors.rules_last_alert_times(sorted(configs))
         for camera_id in camera_ids:
             if camera_id in configs:
-                state = self.pipeline.open_camera(configs[camera_id])
+                state = self.pipeline.open_camera(
+                    configs[camera_id], last_hits=last_hits[camera_id]
+                )
                 with self._lock:
                     self._cameras[camera_id] = state
         logger.info(
