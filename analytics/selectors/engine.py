@@ -34,7 +34,8 @@ def cameras_for_analytics() -> list[int]:
 
 
 def camera_config_version(camera_id: int) -> str:
-    """Changes whenever the camera, its rules, zones or masks are saved (or removed)."""
+    """Changes whenever the camera, its rules, zones or masks are saved (or removed), or its
+    site's time zone changes."""
     return camera_config_versions([camera_id]).get(camera_id, "gone")
 
 
@@ -43,7 +44,7 @@ def camera_config_versions(camera_ids) -> dict[int, str]:
     (the worker's safety resync compares those of every camera it holds)."""
     camera_ids = list(camera_ids)
     cameras = Camera.objects.filter(pk__in=camera_ids).values_list(
-        "pk", "updated_at", "enabled", "analytics_enabled"
+        "pk", "updated_at", "enabled", "analytics_enabled", "site__time_zone"
     )
     rules = _latest_and_count(Rule.objects.filter(camera_id__in=camera_ids))
     masks = _latest_and_count(PrivacyMask.objects.filter(camera_id__in=camera_ids))
@@ -57,11 +58,12 @@ def camera_config_versions(camera_ids) -> dict[int, str]:
     ):
         zones.setdefault(camera_id, []).append(points)
     versions = {}
-    for camera_id, updated_at, enabled, analytics_enabled in cameras:
+    for camera_id, updated_at, enabled, analytics_enabled, time_zone in cameras:
         parts = [
             updated_at,
             enabled,
             analytics_enabled,
+            time_zone,  # the site's: rules' active hours are read in it
             rules.get(camera_id, (None, 0)),
             masks.get(camera_id, (None, 0)),
             zones.get(camera_id, []),
