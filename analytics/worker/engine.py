@@ -94,6 +94,7 @@ class AnalyticsEngine:
         for target, name in (
             (self._scan_loop, "veil-scan"),
             (self._redis_loop, "veil-redis-link"),
+            (self._renew_loop, "veil-renew"),
             (self._analysis_loop, "veil-analysis"),
         ):
             thread = threading.Thread(target=target, name=name, daemon=True)
@@ -137,6 +138,23 @@ class AnalyticsEngine:
             finally:
                 close_old_connections()
             self.feed.wake.wait(self.scan_seconds)
+        connections.close_all()  # this thread's own
+
+    def _renew_loop(self) -> None:
+        """Keep this worker alive while a scan runs long (a takeover of thousands of cameras
+        on a busy machine): renew when no heartbeat came for a third of the lease. At rest the
+        scans beat often enough that this never queries."""
+        leases = self.ownership.leases
+        ttl = leases.ttl_ms / 1000
+        while not self._stop.wait(ttl / 6):
+            if not leases.last_beat or time.monotonic() - leases.last_beat < ttl / 3:
+                continue
+            try:
+                leases.renew()
+            except Exception:
+                logger.exception("could not renew this worker's leases")
+            finally:
+                close_old_connections()
         connections.close_all()  # this thread's own
 
     def _redis_loop(self) -> None:

@@ -18,6 +18,7 @@ Which cameras to hold, and what holding one means, is :mod:`analytics.worker.own
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -47,6 +48,22 @@ class CameraLeases:
     def __init__(self, worker_id: str, *, ttl_seconds: float = 15.0) -> None:
         self.worker_id = worker_id
         self.ttl_ms = int(ttl_seconds * 1000)
+        self.last_beat = 0.0  # time.monotonic() of the last heartbeat or renewal
+
+    def renew(self) -> bool:
+        """Push this worker's expiry forward, nothing else (the engine does it meanwhile when a
+        scan runs long, e.g. taking over thousands of cameras on a busy machine). False if the
+        row is gone: the next heartbeat finds out what that means."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE analytics_analyticsworker "
+                "SET expires_at = now() + %s * interval '1 millisecond' WHERE worker_id = %s",
+                [self.ttl_ms, self.worker_id],
+            )
+            renewed = cursor.rowcount == 1
+        if renewed:
+            self.last_beat = time.monotonic()
+        return renewed
 
     # --- worker membership ------------------------------------------------------------------
     def heartbeat(self, held: int) -> Membership:
@@ -72,6 +89,7 @@ class CameraLeases:
                 [self.worker_id, self.ttl_ms, held, self.worker_id, held],
             )
             inserted, live, cameras = cursor.fetchone()
+        self.last_beat = time.monotonic()
         return Membership(rejoined=bool(inserted), live_workers=int(live), cameras=int(cameras))
 
     def reap(self) -> tuple[list[str], int]:
