@@ -10,6 +10,7 @@ from django.db.models import Count, Max, QuerySet
 from analytics.models import Alert, Rule
 from analytics.rules import RuleSpec
 from cameras.models import Camera
+from cameras.sources import source_url_with_credentials
 from privacy.models import PrivacyMask
 
 
@@ -84,29 +85,46 @@ def camera_analytics_config(camera_id: int) -> CameraAnalyticsConfig | None:
 
 def camera_analytics_configs(camera_ids) -> dict[int, CameraAnalyticsConfig]:
     """:func:`camera_analytics_config` of many cameras in a handful of queries (a worker taking
-    over thousands of cameras at once); cameras not to analyse are left out."""
+    over thousands of cameras at once); cameras not to analyse are left out. Rows, not model
+    instances: a takeover builds thousands of these."""
     camera_ids = list(camera_ids)
-    cameras = Camera.objects.select_related("site").filter(
+    cameras = Camera.objects.filter(
         pk__in=camera_ids, enabled=True, analytics_enabled=True
+    ).values_list(
+        "pk", "source_url", "source_username", "source_password", "analytics_fps", "anonymize_mode"
     )
     rules: dict[int, list[RuleSpec]] = {}
-    for rule in (
+    for row in (
         Rule.objects.filter(camera_id__in=camera_ids, enabled=True)
-        .select_related("zone", "camera__site")
         .order_by("pk")
+        .values_list(
+            "pk",
+            "camera_id",
+            "kind",
+            "zone__points",
+            "active_from",
+            "active_until",
+            "dwell_seconds",
+            "count_threshold",
+            "min_confidence",
+            "cooldown_seconds",
+            "camera__site__time_zone",
+        )
     ):
-        rules.setdefault(rule.camera_id, []).append(
+        (pk, camera_id, kind, points, active_from, active_until, dwell, count, confidence,
+         cooldown, time_zone) = row  # fmt: skip
+        rules.setdefault(camera_id, []).append(
             RuleSpec(
-                id=rule.pk,
-                kind=rule.kind,
-                points=tuple(tuple(p) for p in (rule.zone.points if rule.zone else [])),
-                active_from=rule.active_from,
-                active_until=rule.active_until,
-                dwell_seconds=float(rule.dwell_seconds),
-                count_threshold=rule.count_threshold,
-                min_confidence=rule.min_confidence,
-                cooldown_seconds=float(rule.cooldown_seconds),
-                time_zone=rule.camera.site.time_zone,
+                id=pk,
+                kind=kind,
+                points=tuple(tuple(p) for p in (points or [])),
+                active_from=active_from,
+                active_until=active_until,
+                dwell_seconds=float(dwell),
+                count_threshold=count,
+                min_confidence=confidence,
+                cooldown_seconds=float(cooldown),
+                time_zone=time_zone,
             )
         )
     masks: dict[int, list] = {}
@@ -118,16 +136,17 @@ def camera_analytics_configs(camera_ids) -> dict[int, CameraAnalyticsConfig]:
         masks.setdefault(camera_id, []).append(tuple(tuple(p) for p in points))
     versions = camera_config_versions(camera_ids)
     return {
-        camera.pk: CameraAnalyticsConfig(
-            camera_id=camera.pk,
-            stream_url=camera.stream_url(),
-            fps=camera.analytics_fps,
-            anonymize_mode=camera.anonymize_mode,
-            privacy_masks=tuple(masks.get(camera.pk, ())),
-            rules=tuple(rules.get(camera.pk, ())),
-            version=versions.get(camera.pk, "gone"),
+        pk: CameraAnalyticsConfig(
+            camera_id=pk,
+            # What Camera.stream_url() gives: the URL with its credentials joined back.
+            stream_url=source_url_with_credentials(url, username, password),
+            fps=fps,
+            anonymize_mode=anonymize_mode,
+            privacy_masks=tuple(masks.get(pk, ())),
+            rules=tuple(rules.get(pk, ())),
+            version=versions.get(pk, "gone"),
         )
-        for camera in cameras
+        for pk, url, username, password, fps, anonymize_mode in cameras
     }
 
 
