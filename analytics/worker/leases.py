@@ -134,13 +134,16 @@ class CameraLeases:
         with connection.cursor() as cursor:
             cursor.execute(
                 """
-                WITH claimed AS (
-                    UPDATE analytics_cameralease SET worker_id = %s, claimed_at = now()
-                    WHERE camera_id IN (
-                        SELECT camera_id FROM analytics_cameralease WHERE worker_id = ''
-                        ORDER BY camera_id LIMIT %s FOR UPDATE SKIP LOCKED
-                    ) AND worker_id = ''
-                    RETURNING camera_id
+                WITH picked AS MATERIALIZED (
+                    -- Evaluated once: a sub-select in WHERE may be re-run by the plan and,
+                    -- skipping other rows each time, hand out more than LIMIT.
+                    SELECT camera_id FROM analytics_cameralease WHERE worker_id = ''
+                    ORDER BY camera_id LIMIT %s FOR UPDATE SKIP LOCKED
+                ), claimed AS (
+                    UPDATE analytics_cameralease lease
+                    SET worker_id = %s, claimed_at = now()
+                    FROM picked WHERE lease.camera_id = picked.camera_id
+                    RETURNING lease.camera_id
                 ), counted AS (
                     -- what others count as ours before our next heartbeat
                     UPDATE analytics_analyticsworker
@@ -148,7 +151,7 @@ class CameraLeases:
                 )
                 SELECT camera_id FROM claimed
                 """,
-                [self.worker_id, limit, self.worker_id],
+                [limit, self.worker_id, self.worker_id],
             )
             return sorted(row[0] for row in cursor.fetchall())
 
