@@ -6,8 +6,11 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "Video analytics"
 
     def ready(self) -> None:
+        from analytics.signals import connect_config_signals
+
         _register_audited_models()
         _register_retention()
+        connect_config_signals()
 
 
 def _register_retention() -> None:

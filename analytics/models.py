@@ -253,3 +253,50 @@ class AlertDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} #{self.alert_id} by {self.actor}"
+
+
+class AnalyticsWorker(models.Model):
+    """An analytics engine process that is alive: it renews ``expires_at`` on every scan.
+
+    Engine bookkeeping, not something a person sees (no gate: no view reads it). A worker whose
+    row expired is dead; the next scan of any other worker frees its cameras.
+    """
+
+    worker_id = models.CharField(max_length=120, primary_key=True)
+    expires_at = models.DateTimeField(db_index=True)
+    # How many cameras it held at its last heartbeat: with the free leases, this gives the
+    # number of cameras to share out without counting every lease.
+    held = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.worker_id
+
+
+class CameraLease(models.Model):
+    """Which worker analyses a camera. One row per camera to analyse (enabled, analytics on);
+    ``worker_id`` empty means free. A lease lives as long as its worker's heartbeat: renewing
+    every lease a worker holds is one update of its :class:`AnalyticsWorker` row."""
+
+    camera = models.OneToOneField(
+        Camera, on_delete=models.CASCADE, primary_key=True, related_name="analytics_lease"
+    )
+    worker_id = models.CharField(max_length=120, blank=True, default="")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        default_permissions = ()
+        indexes = [
+            # Held leases, by holder: a worker's own set, and those of a dead worker.
+            models.Index(fields=["worker_id"], name="lease_worker_idx"),
+            # Free leases only: a claim reads as many as it takes, however many cameras exist.
+            models.Index(
+                fields=["camera"], name="lease_free_idx", condition=models.Q(worker_id="")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"camera {self.camera_id}: {self.worker_id or 'free'}"

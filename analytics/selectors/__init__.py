@@ -13,9 +13,12 @@ from analytics.selectors.engine import (  # noqa: F401
     CameraAnalyticsConfig,
     alert_list,
     camera_analytics_config,
+    camera_analytics_configs,
     camera_config_version,
+    camera_config_versions,
     cameras_for_analytics,
     rule_last_alert_times,
+    rules_last_alert_times,
 )
 from analytics.selectors.stats import decider_stats, rule_stats  # noqa: F401
 from analytics.selectors.wall import (  # noqa: F401

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from analytics.models import Alert, Rule
 from analytics.rules import RuleSpec
 from cameras.models import Camera
+from cameras.sources import source_url_with_credentials
 from privacy.models import PrivacyMask
 
 
@@ -33,59 +35,119 @@ def cameras_for_analytics() -> list[int]:
 
 
 def camera_config_version(camera_id: int) -> str:
-    """Changes whenever the camera, its rules, zones or masks are saved (or removed)."""
-    camera = Camera.objects.filter(pk=camera_id).values("updated_at", "enabled").first()
-    if camera is None:
-        return "gone"
-    rules = Rule.objects.filter(camera_id=camera_id)
-    masks = PrivacyMask.objects.filter(camera_id=camera_id)
-    parts = [
-        camera["updated_at"],
-        camera["enabled"],
-        rules.aggregate(m=Max("updated_at"))["m"],
-        rules.count(),
-        masks.aggregate(m=Max("updated_at"))["m"],
-        masks.count(),
-        # Zones have no timestamp of their own: their points are part of the version.
-        tuple(rules.exclude(zone=None).values_list("zone__points", flat=False)),
-    ]
-    return repr(parts)
+    """Changes whenever the camera, its rules, zones or masks are saved (or removed), or its
+    site's time zone changes."""
+    return camera_config_versions([camera_id]).get(camera_id, "gone")
+
+
+def camera_config_versions(camera_ids) -> dict[int, str]:
+    """:func:`camera_config_version` of many cameras in four queries, however many they are
+    (the worker's safety resync compares those of every camera it holds)."""
+    camera_ids = list(camera_ids)
+    cameras = Camera.objects.filter(pk__in=camera_ids).values_list(
+        "pk", "updated_at", "enabled", "analytics_enabled", "site__time_zone"
+    )
+    rules = _latest_and_count(Rule.objects.filter(camera_id__in=camera_ids))
+    masks = _latest_and_count(PrivacyMask.objects.filter(camera_id__in=camera_ids))
+    # Zones have no timestamp of their own: their points are part of the version.
+    zones: dict[int, list] = {}
+    for camera_id, points in (
+        Rule.objects.filter(camera_id__in=camera_ids)
+        .exclude(zone=None)
+        .order_by("pk")
+        .values_list("camera_id", "zone__points")
+    ):
+        zones.setdefault(camera_id, []).append(points)
+    versions = {}
+    for camera_id, updated_at, enabled, analytics_enabled, time_zone in cameras:
+        parts = [
+            updated_at,
+            enabled,
+            analytics_enabled,
+            time_zone,  # the site's: rules' active hours are read in it
+            rules.get(camera_id, (None, 0)),
+            masks.get(camera_id, (None, 0)),
+            zones.get(camera_id, []),
+        ]
+        versions[camera_id] = hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+    return versions
+
+
+def _latest_and_count(queryset) -> dict[int, tuple]:
+    rows = queryset.order_by().values("camera_id").annotate(m=Max("updated_at"), n=Count("pk"))
+    return {row["camera_id"]: (row["m"], row["n"]) for row in rows}
 
 
 def camera_analytics_config(camera_id: int) -> CameraAnalyticsConfig | None:
     """Everything a worker needs to analyse one camera, as plain data."""
-    camera = Camera.objects.select_related("site").filter(pk=camera_id).first()
-    if camera is None or not camera.enabled or not camera.analytics_enabled:
-        return None
-    rules = []
-    for rule in Rule.objects.filter(camera_id=camera_id, enabled=True).select_related("zone"):
-        rules.append(
+    return camera_analytics_configs([camera_id]).get(camera_id)
+
+
+def camera_analytics_configs(camera_ids) -> dict[int, CameraAnalyticsConfig]:
+    """:func:`camera_analytics_config` of many cameras in a handful of queries (a worker taking
+    over thousands of cameras at once); cameras not to analyse are left out. Rows, not model
+    instances: a takeover builds thousands of these."""
+    camera_ids = list(camera_ids)
+    cameras = Camera.objects.filter(
+        pk__in=camera_ids, enabled=True, analytics_enabled=True
+    ).values_list(
+        "pk", "source_url", "source_username", "source_password", "analytics_fps", "anonymize_mode"
+    )
+    rules: dict[int, list[RuleSpec]] = {}
+    for row in (
+        Rule.objects.filter(camera_id__in=camera_ids, enabled=True)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "camera_id",
+            "kind",
+            "zone__points",
+            "active_from",
+            "active_until",
+            "dwell_seconds",
+            "count_threshold",
+            "min_confidence",
+            "cooldown_seconds",
+            "camera__site__time_zone",
+        )
+    ):
+        (pk, camera_id, kind, points, active_from, active_until, dwell, count, confidence,
+         cooldown, time_zone) = row  # fmt: skip
+        rules.setdefault(camera_id, []).append(
             RuleSpec(
-                id=rule.pk,
-                kind=rule.kind,
-                points=tuple(tuple(p) for p in (rule.zone.points if rule.zone else [])),
-                active_from=rule.active_from,
-                active_until=rule.active_until,
-                dwell_seconds=float(rule.dwell_seconds),
-                count_threshold=rule.count_threshold,
-                min_confidence=rule.min_confidence,
-                cooldown_seconds=float(rule.cooldown_seconds),
-                time_zone=camera.site.time_zone,
+                id=pk,
+                kind=kind,
+                points=tuple(tuple(p) for p in (points or [])),
+                active_from=active_from,
+                active_until=active_until,
+                dwell_seconds=float(dwell),
+                count_threshold=count,
+                min_confidence=confidence,
+                cooldown_seconds=float(cooldown),
+                time_zone=time_zone,
             )
         )
-    masks = tuple(
-        tuple(tuple(p) for p in mask.points)
-        for mask in PrivacyMask.objects.filter(camera_id=camera_id)
-    )
-    return CameraAnalyticsConfig(
-        camera_id=camera.pk,
-        stream_url=camera.stream_url(),
-        fps=camera.analytics_fps,
-        anonymize_mode=camera.anonymize_mode,
-        privacy_masks=masks,
-        rules=tuple(rules),
-        version=camera_config_version(camera_id),
-    )
+    masks: dict[int, list] = {}
+    for camera_id, points in (
+        PrivacyMask.objects.filter(camera_id__in=camera_ids)
+        .order_by("pk")
+        .values_list("camera_id", "points")
+    ):
+        masks.setdefault(camera_id, []).append(tuple(tuple(p) for p in points))
+    versions = camera_config_versions(camera_ids)
+    return {
+        pk: CameraAnalyticsConfig(
+            camera_id=pk,
+            # What Camera.stream_url() gives: the URL with its credentials joined back.
+            stream_url=source_url_with_credentials(url, username, password),
+            fps=fps,
+            anonymize_mode=anonymize_mode,
+            privacy_masks=tuple(masks.get(pk, ())),
+            rules=tuple(rules.get(pk, ())),
+            version=versions.get(pk, "gone"),
+        )
+        for pk, url, username, password, fps, anonymize_mode in cameras
+    }
 
 
 def rule_last_alert_times(camera_id: int) -> dict[int, float]:
@@ -96,6 +158,20 @@ def rule_last_alert_times(camera_id: int) -> dict[int, float]:
         .annotate(last=Max("occurred_at"))
     )
     return {row["rule_id"]: row["last"].timestamp() for row in rows}
+
+
+def rules_last_alert_times(camera_ids) -> dict[int, dict[int, float]]:
+    """:func:`rule_last_alert_times` of many cameras in one query (a takeover)."""
+    rows = (
+        Alert.objects.filter(camera_id__in=list(camera_ids), rule__isnull=False)
+        .order_by()
+        .values("camera_id", "rule_id")
+        .annotate(last=Max("occurred_at"))
+    )
+    times: dict[int, dict[int, float]] = {camera_id: {} for camera_id in camera_ids}
+    for row in rows:
+        times[row["camera_id"]][row["rule_id"]] = row["last"].timestamp()
+    return times
 
 
 def alert_list(

@@ -30,6 +30,13 @@ DOWN_AFTER_SECONDS = 10.0
 OPEN_TIMEOUT_SECONDS = 8.0
 READ_TIMEOUT_SECONDS = 8.0
 
+# Set whenever any camera of this process decodes a frame: the engine's analysis loop waits on
+# it when no camera has a frame due, instead of polling every camera.
+FRAME_DECODED = threading.Event()
+
+# ``manage.py analytics_worker --simulate``: every source is simulated (see ``CameraStream``).
+SIMULATE_ALL_SOURCES = False
+
 
 @dataclass
 class Sample:
@@ -49,6 +56,10 @@ class CameraStream(threading.Thread):
         self.url = url
         self.interval = 1.0 / max(fps, 0.1)
         self.is_file = urlsplit(url).scheme == "file"
+        # A simulated camera (``sim://`` or the worker's ``--simulate``) is held, leased and
+        # configured like any other but decodes nothing: no thread, no frames, never down.
+        # It measures what owning cameras costs, apart from what analysing them costs.
+        self.simulated = SIMULATE_ALL_SOURCES or urlsplit(url).scheme == "sim"
         self.loop_files = loop_files
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -85,6 +96,12 @@ class CameraStream(threading.Thread):
     @property
     def is_down(self) -> bool:
         return self.down_since is not None and time.time() - self.down_since >= DOWN_AFTER_SECONDS
+
+    def start(self) -> None:
+        if self.simulated:
+            self.connected, self.down_since = True, None
+            return
+        super().start()
 
     def stop(self) -> None:
         self._stopping.set()
@@ -128,6 +145,7 @@ class CameraStream(threading.Thread):
             with self._lock:
                 self._sequence += 1
                 self._sample = Sample(frame, now, self._sequence)
+            FRAME_DECODED.set()
             if pace:  # a file plays at its own speed, like a camera would
                 self._stopping.wait(max(0.0, pace - (time.time() - started)))
 

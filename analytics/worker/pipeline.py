@@ -200,8 +200,11 @@ class FramePipeline:
             close_old_connections()
 
     # --- cameras ----------------------------------------------------------------------------
-    def open_camera(self, config: selectors.CameraAnalyticsConfig) -> CameraState:
-        """Start decoding a camera and build its rules and anonymiser."""
+    def open_camera(
+        self, config: selectors.CameraAnalyticsConfig, *, last_hits: dict | None = None
+    ) -> CameraState:
+        """Start decoding a camera and build its rules and anonymiser; ``last_hits``: its
+        rules' last alert times when the caller read them for many cameras at once."""
         stream = CameraStream(config.camera_id, config.stream_url, fps=config.fps)
         stream.start()
         return CameraState(
@@ -211,7 +214,9 @@ class FramePipeline:
             rules=RuleEngine(
                 config.rules,
                 camera_id=config.camera_id,
-                last_hits=selectors.rule_last_alert_times(config.camera_id),
+                last_hits=selectors.rule_last_alert_times(config.camera_id)
+                if last_hits is None
+                else last_hits,
             ),
             anonymizer=self._anonymizer(config),
         )

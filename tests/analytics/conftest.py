@@ -40,8 +40,8 @@ WORKER_START_TIMEOUT = 90.0
 # --- one Redis namespace per test session ---------------------------------------------------
 @pytest.fixture(scope="session", autouse=True)
 def channel_prefix() -> str:
-    """Channel layer groups, live channels and camera leases of this session, apart from any
-    other test run or developer sharing the Redis."""
+    """Channel layer groups, live channels and configuration events of this session, apart
+    from any other test run or developer sharing the Redis."""
     with channel_prefix_scope("veiltest") as prefix:
         yield prefix
 

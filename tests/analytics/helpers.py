@@ -56,17 +56,10 @@ async def receive_json(ws, *, timeout: float) -> dict:
 
 
 def lease_owner(camera_id: int) -> str | None:
-    """Who holds the camera's lease right now (``host:pid:nonce``), read from Redis."""
-    import redis
+    """Who holds the camera's lease right now (``host:pid:nonce``), read from the database."""
+    from analytics.worker.leases import lease_owner as owner
 
-    from vms.realtime import redis_prefix
-
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    try:
-        value = client.get(f"{redis_prefix()}:lease:camera:{camera_id}")
-    finally:
-        client.close()
-    return value.decode() if value else None
+    return owner(camera_id)
 
 
 def wait_for(predicate, *, timeout: float, interval: float = 0.25, message: str = ""):

@@ -1,4 +1,4 @@
-"""Two real analytics workers share three cameras through Redis leases; one is killed with
+"""Two real analytics workers share three cameras through their leases; one is killed with
 SIGKILL mid-stream. Its cameras are taken over within 30 s, alerts keep coming, and no alert
 is stored twice.
 """

@@ -2,9 +2,9 @@
 
 A real Redis server of its own (the embedded one ``bin/veil-run`` uses) is killed with SIGKILL
 while a real ``manage.py analytics_worker`` analyses a camera through it, then started again on
-the same port. Meanwhile the engine keeps analysing (alerts are still stored), says once that
-Redis is gone and once that it is back — not once per failed call — and then renews its lease
-and publishes live frames again on its own.
+the same port. Meanwhile the engine keeps analysing (alerts are still stored) and keeps its
+camera (leases live in PostgreSQL), says once that Redis is gone and once that it is back — not
+once per failed call — and then publishes live frames again on its own.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import pytest
 import redis
 
 from analytics.models import Alert, Rule, Zone
-from tests.analytics.helpers import wait_for
+from tests.analytics.helpers import lease_owner, wait_for
 from tests.factories import CameraFactory
 from vms.embedded import EmbeddedRedis
-from vms.realtime import live_last_key, redis_prefix
+from vms.realtime import live_last_key
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
@@ -61,10 +61,9 @@ def test_the_engine_rides_out_a_redis_outage_and_resumes_by_itself(
         cooldown_seconds=2,
     )
     worker = analytics_workers.start(VMS_REDIS_URL=own_redis.url)
-    lease_key = f"{redis_prefix()}:lease:camera:{camera.pk}"
     client = _client(own_redis)
     wait_for(
-        lambda: client.exists(live_last_key(camera.pk)) and worker.owns(_owner(client, lease_key)),
+        lambda: client.exists(live_last_key(camera.pk)) and worker.owns(lease_owner(camera.pk)),
         timeout=START_TIMEOUT,
         message=f"the worker analyses the camera:\n{worker.log()[-4000:]}",
     )
@@ -89,7 +88,7 @@ def test_the_engine_rides_out_a_redis_outage_and_resumes_by_itself(
     client.delete(live_last_key(camera.pk))  # whatever the restarted server loaded from disk
     wait_for(lambda: BACK in worker.log(), timeout=60, message="the worker sees Redis back")
     wait_for(
-        lambda: client.exists(live_last_key(camera.pk)) and worker.owns(_owner(client, lease_key)),
+        lambda: client.exists(live_last_key(camera.pk)) and worker.owns(lease_owner(camera.pk)),
         timeout=30,
         message=f"the worker holds the camera and publishes again:\n{worker.log()[-4000:]}",
     )
@@ -100,8 +99,3 @@ def test_the_engine_rides_out_a_redis_outage_and_resumes_by_itself(
     # The outage itself: the engine's line, and at most one line for the failing pushes.
     outage = _problems(log)[problems_before:]
     assert len(outage) <= 2, "\n".join(outage)
-
-
-def _owner(client: redis.Redis, key: str) -> str | None:
-    value = client.get(key)
-    return value.decode() if value else None

@@ -29,6 +29,19 @@ class Command(BaseCommand):
             help="Most cameras this process analyses (env VMS_WORKER_CAMERAS, default 16); "
             "cameras spread over every running engine process.",
         )
+        parser.add_argument(
+            "--simulate",
+            action="store_true",
+            help="Simulate every camera: held, leased and configured as usual, but nothing is "
+            "decoded or analysed (measures ownership overhead at thousands of cameras).",
+        )
+        parser.add_argument(
+            "--resync-seconds",
+            type=float,
+            default=300.0,
+            help="How often every camera held is compared with the database, in case a "
+            "configuration event was missed (default 300).",
+        )
 
     def handle(self, *args, **options):
         from analytics.worker.engine import AnalyticsEngine
@@ -41,7 +54,15 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
-        engine = AnalyticsEngine(capacity=options["cameras"])
+        detectors = {}
+        if options["simulate"]:
+            from analytics.worker.simulate import simulate_every_source
+
+            detectors = simulate_every_source()
+            logger.info("analytics worker: simulating every camera (no decode, no inference)")
+        engine = AnalyticsEngine(
+            capacity=options["cameras"], resync_seconds=options["resync_seconds"], **detectors
+        )
         engine.start()
         try:
             # A timed wait, so the signal handlers run promptly in this (the main) thread.
