@@ -45,10 +45,10 @@ HEADS = {
 CONDITIONS = ("day", "day", "day", "night", "low_contrast", "blur")
 
 
-def _backdrop(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+def _backdrop(rng: np.random.Generator, split: str) -> tuple[np.ndarray, str]:
     choice = rng.choice(["photo", "photo", "street", "lobby"])
     if choice == "photo":
-        return scenery.background(rng, "eval", (WIDTH, HEIGHT)), "photo"
+        return scenery.background(rng, split, (WIDTH, HEIGHT)), "photo"
     image = _background(SceneSpec(width=WIDTH, height=HEIGHT, variant=str(choice)))
     return image.copy(), str(choice)
 
@@ -91,13 +91,20 @@ def _paste_head(canvas, rng, name, face_width, centre):
     return [round(fx0), round(fy0), round(fx1), round(fy1)], [px, py, px + w, py + h]
 
 
-def build_image(index: int, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
-    canvas, backdrop = _backdrop(rng)
+def build_image(
+    index: int, rng: np.random.Generator, split: str = "eval"
+) -> tuple[np.ndarray, dict]:
+    """One labelled image; ``split`` "train" draws a *validation* image from the training
+    sources instead (for choosing the detector's threshold without looking at the evaluation
+    set): no faces there, as no training source shows a person."""
+    canvas, backdrop = _backdrop(rng, split)
     with_plates = index % 3 != 2
     condition = str(rng.choice(CONDITIONS))
     taken: list = []
     plates, faces, distractors = [], [], []
-    for _ in range(int(rng.integers(1, 4)) if with_plates or index % 2 else 3):
+    for _ in range(
+        0 if split == "train" else int(rng.integers(1, 4)) if with_plates or index % 2 else 3
+    ):
         name = str(rng.choice(list(HEADS)))
         face_width = float(np.exp(rng.uniform(np.log(40), np.log(200))))
         for _attempt in range(20):
@@ -116,7 +123,7 @@ def build_image(index: int, rng: np.random.Generator) -> tuple[np.ndarray, dict]
                                                         "poster", "screen", "page"]))  # fmt: skip
         for _attempt in range(20):
             trial = canvas.copy()
-            scenery.draw_distractor(trial, rng, "eval", scale=rng.uniform(60, 360), kind=kind)
+            scenery.draw_distractor(trial, rng, split, scale=rng.uniform(60, 360), kind=kind)
             box = _changed_box(canvas, trial)
             if box and _free(box, taken):
                 canvas[:] = trial
@@ -124,7 +131,7 @@ def build_image(index: int, rng: np.random.Generator) -> tuple[np.ndarray, dict]
                 taken.append(box)
                 break
     for _ in range(int(rng.integers(1, 5)) if with_plates else 0):
-        plate, text, style = synth.render_plate(rng, "eval")
+        plate, text, style = synth.render_plate(rng, split)
         width = float(np.exp(rng.uniform(np.log(50), np.log(250))))
         for _attempt in range(30):
             centre = (rng.uniform(0.08, 0.92) * WIDTH, rng.uniform(0.1, 0.92) * HEIGHT)
@@ -185,25 +192,40 @@ def _condition(image: np.ndarray, condition: str, rng: np.random.Generator) -> n
 
 
 def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
-    for old in OUT.glob("*.jpg"):
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--validation",
+        action="store_true",
+        help="a validation set from the training sources (seed TRAIN_SEED + 1000) instead",
+    )
+    parser.add_argument("--images", type=int, default=IMAGES)
+    args = parser.parse_args()
+    split, seed = (
+        ("train", sources.TRAIN_SEED + 1000) if args.validation else ("eval", sources.EVAL_SEED)
+    )
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.jpg"):
         old.unlink()
     labels = []
-    for index in range(IMAGES):
-        rng = np.random.default_rng([sources.EVAL_SEED, index])
-        image, label = build_image(index, rng)
-        cv2.imwrite(str(OUT / label["file"]), image, [cv2.IMWRITE_JPEG_QUALITY, 88])
+    for index in range(args.images):
+        rng = np.random.default_rng([seed, index])
+        image, label = build_image(index, rng, split)
+        cv2.imwrite(str(out / label["file"]), image, [cv2.IMWRITE_JPEG_QUALITY, 88])
         labels.append(label)
     meta = {
         "about": "Veil anonymisation evaluation set; built by bench/build_anonymize_eval.py",
         "size": [WIDTH, HEIGHT],
         "images": labels,
     }
-    (OUT / "labels.json").write_text(json.dumps(meta, indent=1))
+    (out / "labels.json").write_text(json.dumps(meta, indent=1))
     plates = sum(len(x["plates"]) for x in labels)
     faces = sum(len(x["faces"]) for x in labels)
-    size = sum(p.stat().st_size for p in OUT.iterdir()) / 1e6
-    print(f"{len(labels)} images, {plates} plates, {faces} faces, {size:.1f} MB in {OUT}")
+    size = sum(p.stat().st_size for p in out.iterdir()) / 1e6
+    print(f"{len(labels)} images, {plates} plates, {faces} faces, {size:.1f} MB in {out}")
 
 
 if __name__ == "__main__":

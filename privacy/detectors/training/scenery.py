@@ -92,6 +92,21 @@ def draw_distractor(canvas: np.ndarray, rng: np.random.Generator, split: str, *,
             text = " ".join(rng.choice(WORDS, size=3)).lower()
             draw_text(canvas, text, font, (box[0] + pw * 0.06, ly, box[2] - pw * 0.06, ly + ph *
                       0.9 / lines * 0.7), (30, 30, 30))  # fmt: skip
+    elif kind == "head":  # a drawn head (training has no photographs of people)
+        skin = tuple(
+            int(c) for c in np.clip(np.array([110, 140, 190]) * rng.uniform(0.35, 1.15), 0, 255)
+        )
+        hw = scale * 0.25
+        centre = (int(cx), int(cy))
+        cv2.ellipse(canvas, centre, (int(hw), int(hw * 1.3)), 0, 0, 360, skin, -1)
+        hair = tuple(int(c) for c in rng.integers(0, 120, 3))
+        cv2.ellipse(canvas, centre, (int(hw * 1.05), int(hw * 1.35)), 0, 180, 360, hair, -1)
+        for side in (-1, 1):
+            eye = (int(cx + side * hw * 0.4), int(cy + hw * 0.05))
+            cv2.ellipse(canvas, eye, (max(1, int(hw * 0.15)), max(1, int(hw * 0.07))), 0, 0, 360,
+                        (40, 40, 40), -1)  # fmt: skip
+        cv2.line(canvas, (int(cx - hw * 0.3), int(cy + hw * 0.7)),
+                 (int(cx + hw * 0.3), int(cy + hw * 0.7)), (60, 60, 150), max(1, int(hw / 12)))  # fmt: skip
     elif kind == "hand":
         skin = tuple(int(c) for c in np.clip(np.array([120, 150, 200]) * rng.uniform(0.4, 1.1),
                                              0, 255))  # fmt: skip
@@ -203,15 +218,21 @@ def degrade(image: np.ndarray, rng: np.random.Generator, *, strength: float = 1.
     return out
 
 
-def training_sample(rng: np.random.Generator, *, size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+def training_sample(
+    rng: np.random.Generator, *, size: int = 256, hard: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """One training crop (BGR, size x size) at the detector's working scale, and its plate mask
-    (uint8, 1 on plates including whatever stands in front of them)."""
+    (uint8, 1 on plates including whatever stands in front of them).
+
+    ``hard``: more look-alikes (signs and posters with capital words, drawn heads) and fewer
+    plates, and a distractor drawn over a plate takes its pixels out of the mask."""
     big = size * 2  # drawn at twice the size and scaled down, as a camera frame is
     canvas = background(rng, "train", (big, big))
     mask = np.zeros((big, big), np.uint8)
-    for _ in range(int(rng.integers(0, 4))):
-        draw_distractor(canvas, rng, "train", scale=rng.uniform(40, 400))
-    plates = int(rng.choice([0, 1, 1, 1, 2, 2, 3]))
+    for _ in range(int(rng.integers(2, 7) if hard else rng.integers(0, 4))):
+        kind = str(rng.choice(["sign", "sign", "poster", "head", "screen"])) if hard else None
+        draw_distractor(canvas, rng, "train", scale=rng.uniform(40, 400), kind=kind)
+    plates = int(rng.choice([0, 1, 1, 2] if hard else [0, 1, 1, 1, 2, 2, 3]))
     for _ in range(plates):
         plate, _text, _style = render_plate(rng, "train")
         width = float(np.exp(rng.uniform(np.log(28), np.log(300))))
@@ -223,8 +244,10 @@ def training_sample(rng: np.random.Generator, *, size: int = 256) -> tuple[np.nd
         if rng.random() < 0.35:
             occlude(canvas, quad, rng)
     if rng.random() < 0.3:  # a sign or card over or next to the plates
+        before = canvas.copy() if hard else None
         draw_distractor(canvas, rng, "train", scale=rng.uniform(40, 200))
-        # (a distractor may hide part of a plate; the plate stays in the mask)
+        if hard:
+            mask[np.any(before != canvas, axis=2)] = 0
     image = cv2.resize(canvas, (size, size), interpolation=cv2.INTER_AREA)
     image = degrade(image, rng)
     mask = cv2.resize(mask, (size, size), interpolation=cv2.INTER_NEAREST)

@@ -23,7 +23,7 @@ STRIDE = 4
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "plates.onnx"
 
 
-def build_pool(out: Path, *, count: int, seed: int, part: int = 0) -> None:
+def build_pool(out: Path, *, count: int, seed: int, part: int = 0, hard: bool = False) -> None:
     """``count`` synthetic samples in ``out/images-<part>.npy`` and ``out/masks-<part>.npy``."""
     from privacy.detectors.training.scenery import training_sample
 
@@ -37,7 +37,7 @@ def build_pool(out: Path, *, count: int, seed: int, part: int = 0) -> None:
     )
     started = time.monotonic()
     for index in range(count):
-        images[index], masks[index] = training_sample(rng, size=256)
+        images[index], masks[index] = training_sample(rng, size=256, hard=hard)
         if index % 500 == 0:
             print(f"{index}/{count} samples, {time.monotonic() - started:.0f} s", flush=True)
     images.flush()
@@ -121,7 +121,9 @@ def fit(
             break
         for group in optimiser.param_groups:  # warm-up, then cosine to 2 % of the peak
             group["lr"] = (
-                peak_lr * min(1.0, step / 100) * (0.02 + 0.98 * 0.5 * (1 + np.cos(np.pi * progress)))
+                peak_lr
+                * min(1.0, step / 100)
+                * (0.02 + 0.98 * 0.5 * (1 + np.cos(np.pi * progress)))
             )
         logits = net(x)
         bce = F.binary_cross_entropy_with_logits(
@@ -178,6 +180,7 @@ def main() -> None:
     p.add_argument("--count", type=int, default=6000)
     p.add_argument("--part", type=int, default=0)
     p.add_argument("--seed", type=int, default=sources.TRAIN_SEED)
+    p.add_argument("--hard", action="store_true", help="look-alike-rich samples")
     f = sub.add_parser("fit")
     f.add_argument("--pool", type=Path, required=True)
     f.add_argument("--minutes", type=float, default=25)
@@ -191,7 +194,7 @@ def main() -> None:
     e.add_argument("--out", type=Path, default=WEIGHTS)
     args = parser.parse_args()
     if args.command == "pool":
-        build_pool(args.out, count=args.count, seed=args.seed, part=args.part)
+        build_pool(args.out, count=args.count, seed=args.seed, part=args.part, hard=args.hard)
     elif args.command == "fit":
         fit(
             args.pool,
