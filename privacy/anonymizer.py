@@ -53,14 +53,16 @@ def default_face_detector() -> Detector:
 
 @cache
 def default_plate_detector() -> Detector:
-    """One plate-region detector per process: the style-agnostic character-row detector.
+    """One plate-region detector per process: Veil's learned plate network.
 
-    It finds every plate OpenCV's (Russian-style) cascade finds in Veil's tests and benches,
-    and the UK-style demo plates the cascade misses, in a third of the time. The cascade stays
-    available (``HaarPlateDetector``, ``UnionPlateDetector`` to run both)."""
-    from privacy.detectors.plates import CharacterRowPlateDetector
+    Trained on many national plate styles next to look-alike text (signs, posters, screens,
+    playing cards), it finds partly hidden, angled and night-time plates the heuristics miss
+    and leaves the look-alikes sharp (``bench/anonymize_quality.py``). Raises
+    ``PlateModelError`` if its weights are missing or unreadable: fail closed. The older
+    detectors stay available (``CharacterRowPlateDetector``, ``HaarPlateDetector``)."""
+    from privacy.detectors.plate_net import LearnedPlateDetector
 
-    return CharacterRowPlateDetector()
+    return LearnedPlateDetector()
 
 
 def pad_box(

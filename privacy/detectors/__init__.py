@@ -3,6 +3,7 @@
 
 from privacy.detectors.base import Detection, Detector, clip_box
 from privacy.detectors.centerface import CenterFaceDetector
+from privacy.detectors.plate_net import LearnedPlateDetector, PlateModelError
 from privacy.detectors.plates import (
     CharacterRowPlateDetector,
     HaarPlateDetector,
@@ -17,6 +18,8 @@ __all__ = [
     "Detection",
     "Detector",
     "HaarPlateDetector",
+    "LearnedPlateDetector",
+    "PlateModelError",
     "PlateReader",
     "TextPlateDetector",
     "UnionPlateDetector",

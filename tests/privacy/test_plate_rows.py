@@ -1,5 +1,6 @@
 """Plates of a style the cascade does not know (UK yellow, in the demo scenes) are found by the
-character-row detector and blurred by the default anonymiser."""
+character-row detector (the old default, kept as a peer) and blurred by the default anonymiser
+(now the learned detector: ``test_plate_net.py``)."""
 
 from __future__ import annotations
 
