@@ -109,3 +109,52 @@ class AccessEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ReadOnlyRecordError("Access events are append-only.")
+
+
+class AuditChainLink(models.Model):
+    """One audit record's place in the hash chain (``compliance.chain``). Never changed."""
+
+    seq = models.BigIntegerField(unique=True)
+    record_type = models.CharField(max_length=16)
+    record_id = models.BigIntegerField()
+    content_hash = models.CharField(max_length=64)
+    chain_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+        default_permissions = ("view",)
+        constraints = [
+            models.UniqueConstraint(fields=["record_type", "record_id"], name="audit_link_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"link {self.seq}: {self.record_type} {self.record_id}"
+
+
+class AuditCheckpoint(models.Model):
+    """The chain's head, count and time, signed with the deployment's Ed25519 key."""
+
+    seq = models.BigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    count = models.BigIntegerField()
+    created_at = models.DateTimeField()
+    signature = models.CharField(max_length=120)
+    public_key = models.CharField(max_length=60)
+
+    class Meta:
+        ordering = ["-seq", "-id"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"checkpoint at link {self.seq} ({self.created_at:%Y-%m-%d %H:%M} UTC)"
+
+    def as_export(self) -> dict:
+        return {
+            "seq": self.seq,
+            "head_hash": self.head_hash,
+            "count": self.count,
+            "created_at": self.created_at.isoformat(),
+            "signature": self.signature,
+            "public_key": self.public_key,
+            "algorithm": "Ed25519",
+        }

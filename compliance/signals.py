@@ -1,10 +1,12 @@
 """Log-in and log-out become access events, in the request's transaction. (Failed log-ins are
 recorded by ``accounts.lockout``, which knows which account a typed name matches.)"""
 
+from auditlog.models import LogEntry
 from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from compliance.models import AccessKind
+from compliance.models import AccessEvent, AccessKind
 from compliance.services import access_event_record
 
 
@@ -24,3 +26,15 @@ def record_logout(sender, request, user, **kwargs):
             request=request,
             data={"reason": reason} if reason else None,
         )
+
+
+def chain_new_record(sender, instance, created, raw=False, **kwargs):
+    """Every new access event and change-log entry joins the hash chain, in its transaction."""
+    if created and not raw:
+        from compliance.chain import chain_append
+
+        chain_append(instance)
+
+
+post_save.connect(chain_new_record, sender=AccessEvent, dispatch_uid="veil-chain-access")
+post_save.connect(chain_new_record, sender=LogEntry, dispatch_uid="veil-chain-log-entry")

@@ -20,6 +20,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from vms.csp import csp_base_directives
 from vms.files import private_paths, secret_file, sqlite_files
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -169,6 +170,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.tasks.retention_purge",
         "schedule": env.float("VMS_RETENTION_INTERVAL_SECONDS", default=900.0),
     },
+    "audit-checkpoint": {"task": "compliance.tasks.audit_checkpoint", "schedule": 3600.0},
 }
 # Alert rows (the AI decision log) outlive their media: at least 183 days (EU AI Act, Art 26).
 DECISION_LOG_RETENTION_DAYS = env.int("VMS_DECISION_LOG_RETENTION_DAYS", default=183)
@@ -340,19 +342,7 @@ if PRODUCTION:
 # or style anywhere. Live frames arrive over the websocket and are shown as blob: URLs.
 # vms.headers adds ws(s)://<this host> to connect-src per request, and the Swagger UI and
 # browsable-API pages' own extras on those pages only.
-_CSP_DIRECTIVES = {
-    "default-src": ["'self'"],
-    "script-src": ["'self'"],
-    "style-src": ["'self'"],
-    "img-src": ["'self'", "data:", "blob:"],
-    "media-src": ["'self'"],
-    "connect-src": ["'self'"],
-    "font-src": ["'self'"],
-    "object-src": ["'none'"],
-    "base-uri": ["'self'"],
-    "form-action": ["'self'"],
-    "frame-ancestors": ["'none'"],
-}
+_CSP_DIRECTIVES = csp_base_directives()  # vms/csp.py
 if env.str("VMS_CSP_REPORT_URI", default=""):
     _CSP_DIRECTIVES["report-uri"] = [env.str("VMS_CSP_REPORT_URI")]
 # VMS_CSP_REPORT_ONLY=true: browsers report violations (console, report-uri) without blocking,
@@ -477,7 +467,11 @@ SPECTACULAR_SETTINGS = {
 # --- Audit -----------------------------------------------------------------------------------
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
-
+# Checkpoints of the audit chain are signed with this Ed25519 key (base64 of the 32-byte seed).
+AUDIT_SIGNING_KEY = env.str("VMS_AUDIT_SIGNING_KEY", default="")
+AUDIT_SIGNING_KEY_FILE = Path(
+    env.str("VMS_AUDIT_SIGNING_KEY_FILE", default=str(DATA_DIR / "audit_signing_key"))
+)
 # --- Logging ---------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

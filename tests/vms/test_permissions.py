@@ -136,7 +136,8 @@ CONFIGURATION = [
 # The product's policy, stated on its own (not read from accounts.roles): guards watch and
 # triage; supervisors also overrule and tune; the DPO oversees (reports, audit) and watches
 # nothing live nor learns a source; the admin configures, watches, and alone sees sources.
-# Both see the whole estate, so both must verify a second factor at log-in.
+# Both see the whole estate, so both must verify a second factor at log-in. Supervisors and
+# the DPO keep footage from retention (legal holds); only the DPO lets a longer retention apply.
 POLICY = {
     Role.GUARD: {Perm.VIEW_LIVE_VIDEO, Perm.TRIAGE_ALERT},
     Role.SUPERVISOR: {
@@ -144,8 +145,15 @@ POLICY = {
         Perm.TRIAGE_ALERT,
         Perm.OVERRULE_ALERT,
         Perm.TUNE_RULE,
+        Perm.PLACE_LEGAL_HOLD,
     },
-    Role.DPO: {Perm.RUN_REPORT, Perm.REQUIRE_MFA, *AUDIT},
+    Role.DPO: {
+        Perm.RUN_REPORT,
+        Perm.REQUIRE_MFA,
+        Perm.PLACE_LEGAL_HOLD,
+        Perm.APPROVE_RETENTION,
+        *AUDIT,
+    },
     Role.ADMIN: {
         Perm.VIEW_LIVE_VIDEO,
         Perm.VIEW_CAMERA_SOURCE,
@@ -157,7 +165,7 @@ POLICY = {
 
 
 def test_every_named_capability_is_a_real_permission():
-    assert len(CAPABILITIES) == 7
+    assert len(CAPABILITIES) == 9
     for perm in CAPABILITIES:
         app_label, codename = perm.split(".")
         assert Permission.objects.filter(

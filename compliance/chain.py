@@ -1,0 +1,257 @@
+"""The tamper-evident audit trail: every audit record joins one hash chain, in one global order,
+in the transaction that writes it; signed checkpoints pin the chain's head.
+
+A *link* (``AuditChainLink``) names one record (an access event or a change-log entry), the
+SHA-256 of the record's canonical content as stored (every concrete column, read back from the
+database, as sorted JSON), and the chain hash: SHA-256 over the previous link's chain hash, the
+link's sequence number, the record's type and id and its content hash. Editing a record breaks
+its content hash; deleting one leaves a link without its record; inserting one beside the chain
+leaves a record without a link; reordering breaks the chain hashes.
+
+Concurrent writers cannot fork the chain: appending takes a transaction-scoped PostgreSQL
+advisory lock, so links are numbered and chained one transaction at a time; a transaction that
+rolls back takes its links with it, and the next writer chains onto what was committed. (SQLite,
+the embedded default, serialises writing transactions by itself.)
+
+Checkpoints (``AuditCheckpoint``): the head's sequence number and chain hash, the record count
+and the time, signed with the deployment's Ed25519 key (``VMS_AUDIT_SIGNING_KEY[_FILE]``).
+``manage.py audit_verify`` recomputes all of it and reports the first break.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from django.apps import apps
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from vms.files import secret_file
+
+GENESIS = "0" * 64
+LOCK_KEY = 0x7665696C_6175  # "veilau": the chain's advisory lock
+CHAINED = {"access_event": "compliance.AccessEvent", "log_entry": "auditlog.LogEntry"}
+
+
+def _model(record_type: str):
+    return apps.get_model(CHAINED[record_type])
+
+
+def record_type_of(instance) -> str | None:
+    label = instance._meta.label
+    return next((name for name, model in CHAINED.items() if model == label), None)
+
+
+def canonical_content(instance) -> bytes:
+    """Every stored column of the record, as sorted JSON (what the verifier recomputes)."""
+    values = {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+    # ``str`` for datetimes, decimals and UUIDs: full precision (Django's encoder cuts times
+    # to milliseconds).
+    return json.dumps(values, default=str, sort_keys=True, separators=(",", ":")).encode()
+
+
+def content_hash(instance) -> str:
+    return hashlib.sha256(canonical_content(instance)).hexdigest()
+
+
+def chain_hash(previous: str, seq: int, record_type: str, record_id: int, digest: str) -> str:
+    return hashlib.sha256(
+        f"{previous}|{seq}|{record_type}|{record_id}|{digest}".encode()
+    ).hexdigest()
+
+
+def _lock_chain() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+
+
+def chain_append(instance) -> None:
+    """Chain a just-written audit record, in its transaction."""
+    from compliance.models import AuditChainLink
+
+    record_type = record_type_of(instance)
+    with transaction.atomic():
+        _lock_chain()
+        # Read back as stored: the hash must be what the verifier will compute from the row.
+        stored = type(instance)._base_manager.get(pk=instance.pk)
+        last = AuditChainLink.objects.order_by("-seq").values_list("seq", "chain_hash").first()
+        seq, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        digest = content_hash(stored)
+        AuditChainLink.objects.create(
+            seq=seq,
+            record_type=record_type,
+            record_id=instance.pk,
+            content_hash=digest,
+            chain_hash=chain_hash(previous, seq, record_type, instance.pk, digest),
+        )
+
+
+# --- checkpoints ----------------------------------------------------------------------------
+def _signing_key() -> Ed25519PrivateKey:
+    text = settings.AUDIT_SIGNING_KEY or secret_file(
+        settings.AUDIT_SIGNING_KEY_FILE,
+        lambda: base64.b64encode(Ed25519PrivateKey.generate().private_bytes_raw()).decode(),
+    )
+    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(text))
+
+
+def public_key_text() -> str:
+    return base64.b64encode(_signing_key().public_key().public_bytes_raw()).decode()
+
+
+def checkpoint_message(*, seq: int, head: str, count: int, created_at) -> bytes:
+    return f"veil-audit-checkpoint|{seq}|{head}|{count}|{created_at.isoformat()}".encode()
+
+
+@transaction.atomic
+def audit_checkpoint_create():
+    """Sign the chain's head now (the scheduler does this hourly)."""
+    from compliance.models import AuditChainLink, AuditCheckpoint
+
+    _lock_chain()
+    last = AuditChainLink.objects.order_by("-seq").values_list("seq", "chain_hash").first()
+    seq, head = last if last else (0, GENESIS)
+    count = AuditChainLink.objects.count()
+    created_at = timezone.now().replace(microsecond=0)
+    key = _signing_key()
+    signature = key.sign(checkpoint_message(seq=seq, head=head, count=count, created_at=created_at))
+    return AuditCheckpoint.objects.create(
+        seq=seq,
+        head_hash=head,
+        count=count,
+        created_at=created_at,
+        signature=base64.b64encode(signature).decode(),
+        public_key=public_key_text(),
+    )
+
+
+# --- verification ---------------------------------------------------------------------------
+@dataclass
+class Break:
+    problem: str  # edited, deleted, inserted, reordered, checkpoint
+    seq: int | None
+    record: str
+    detail: str
+
+    def __str__(self) -> str:
+        where = f"link {self.seq}" if self.seq is not None else "no link"
+        return f"{self.problem}: {self.record} ({where}): {self.detail}"
+
+
+@dataclass
+class Verification:
+    links: int = 0
+    checkpoints: int = 0
+    breaks: list[Break] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.breaks
+
+
+def audit_verify(*, since: int = 0, batch: int = 2000) -> Verification:
+    """Recompute the chain from link ``since`` (0: the start) and every checkpoint."""
+    from compliance.models import AuditChainLink, AuditCheckpoint
+
+    result = Verification()
+    previous = GENESIS
+    if since > 1:
+        before = AuditChainLink.objects.filter(seq__lt=since).order_by("-seq").first()
+        previous = before.chain_hash if before else GENESIS
+    expected_seq = None
+    chained: dict[str, set[int]] = {name: set() for name in CHAINED}
+    links = AuditChainLink.objects.filter(seq__gte=since).order_by("seq")
+    last_id = 0
+    while True:
+        page = list(links.filter(seq__gt=last_id)[:batch])
+        if not page:
+            break
+        last_id = page[-1].seq
+        records = {
+            name: _model(name)._base_manager.in_bulk(
+                [link.record_id for link in page if link.record_type == name]
+            )
+            for name in CHAINED
+        }
+        for link in page:
+            result.links += 1
+            label = f"{link.record_type} {link.record_id}"
+            chained[link.record_type].add(link.record_id)
+            if expected_seq is not None and link.seq != expected_seq:
+                result.breaks.append(
+                    Break(
+                        "deleted",
+                        link.seq,
+                        label,
+                        f"links {expected_seq}–{link.seq - 1} are missing",
+                    )
+                )
+            expected_seq = link.seq + 1
+            record = records[link.record_type].get(link.record_id)
+            if record is None:
+                result.breaks.append(Break("deleted", link.seq, label, "the record is gone"))
+            elif content_hash(record) != link.content_hash:
+                result.breaks.append(Break("edited", link.seq, label, "its content changed"))
+            recomputed = chain_hash(
+                previous, link.seq, link.record_type, link.record_id, link.content_hash
+            )
+            if recomputed != link.chain_hash:
+                result.breaks.append(
+                    Break("reordered", link.seq, label, "the chain hash does not follow")
+                )
+            previous = link.chain_hash
+    if since <= 1:
+        for name in CHAINED:
+            unchained = (
+                _model(name)
+                ._base_manager.exclude(pk__in=list(chained[name]))
+                .order_by("pk")
+                .values_list("pk", flat=True)[:10]
+            )
+            for pk in unchained:
+                result.breaks.append(Break("inserted", None, f"{name} {pk}", "not in the chain"))
+    for checkpoint in AuditCheckpoint.objects.order_by("seq", "pk"):
+        result.checkpoints += 1
+        problem = _checkpoint_problem(checkpoint)
+        if problem:
+            result.breaks.append(
+                Break("checkpoint", checkpoint.seq, f"checkpoint {checkpoint.pk}", problem)
+            )
+    return result
+
+
+def _checkpoint_problem(checkpoint) -> str:
+    from compliance.models import AuditChainLink
+
+    message = checkpoint_message(
+        seq=checkpoint.seq,
+        head=checkpoint.head_hash,
+        count=checkpoint.count,
+        created_at=checkpoint.created_at,
+    )
+    try:
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(checkpoint.public_key))
+        key.verify(base64.b64decode(checkpoint.signature), message)
+    except (InvalidSignature, ValueError):
+        return "its signature does not verify"
+    if checkpoint.public_key != public_key_text():
+        return "signed by a key that is not this deployment's"
+    if checkpoint.seq == 0:
+        return ""
+    link = (
+        AuditChainLink.objects.filter(seq=checkpoint.seq)
+        .values_list("chain_hash", flat=True)
+        .first()
+    )
+    if link != checkpoint.head_hash:
+        return "the chain no longer ends where this checkpoint signed it"
+    if AuditChainLink.objects.filter(seq__lte=checkpoint.seq).count() != checkpoint.count:
+        return "the number of links up to it changed"
+    return ""
