@@ -13,6 +13,13 @@ How scope is decided, for action ``A`` on model ``M``:
    may act on with the same action — a guard given ``view_site`` on a site sees that site's
    cameras; a camera's alerts follow the camera.
 
+How scope is resolved, so that it stays fast at 10 000 cameras and millions of alerts: grants
+on sites and cameras live in guardian's direct foreign-key tables (``cameras.models``); a
+user's permitted sites and cameras are read as short id lists (indexed lookups), and a child
+table such as alerts is then filtered with ``camera_id IN (…)`` — no per-row text casts, no
+nested ``IN`` chains. Per-object grants on other models (a zone, a mask) keep guardian's
+generic table, read once per call on its (user, permission) index.
+
 A hidden object and a missing one must look the same: use :func:`get_restricted_or_404`.
 
 Capabilities — what a role may *do*, beyond which rows it may see — are named permissions
@@ -29,10 +36,10 @@ import functools
 from typing import TYPE_CHECKING
 
 from asgiref.sync import iscoroutinefunction, sync_to_async
-from django.core.exceptions import PermissionDenied
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
-from guardian.shortcuts import get_objects_for_user
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -154,6 +161,101 @@ def permission_name(model: type[models.Model], action: str) -> str:
     return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
 
 
+def _granted_pks(model: type[models.Model], user, action: str) -> list:
+    """Primary keys of ``model`` rows ``user`` holds the object permission ``action`` on,
+    directly or through a group: one query on indexed columns, small by nature (grants are
+    made one by one, by people).
+
+    Sites and cameras keep their grants in guardian's direct foreign-key tables
+    (``cameras.models``), joined on an integer column. Every other model keeps guardian's
+    generic table; its text ``object_pk`` is converted here, on the few grant rows, rather
+    than casting every row of the gated table to text (the old ``id::varchar IN`` scan).
+    """
+    # Imported here: guardian's models import the user model, which imports this module.
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+    from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
+
+    permission = {
+        "permission__content_type": ContentType.objects.get_for_model(model),
+        "permission__codename": f"{action}_{model._meta.model_name}",
+    }
+    user_table = get_user_obj_perms_model(model)
+    group_table = get_group_obj_perms_model(model)
+    direct = user_table is not UserObjectPermission and group_table is not GroupObjectPermission
+    column = "content_object_id" if direct else "object_pk"
+    generic = {} if direct else {"content_type": permission["permission__content_type"]}
+    rows = (
+        user_table.objects.filter(user=user, **permission, **generic)
+        .values_list(column, flat=True)
+        .union(
+            group_table.objects.filter(group__user=user, **permission, **generic).values_list(
+                column, flat=True
+            )
+        )
+    )
+    if direct:
+        return list(rows)
+    pks = []
+    for value in rows:
+        try:
+            pks.append(model._meta.pk.to_python(value))
+        except ValidationError:  # a text key no row of this model can have
+            continue
+    return pks
+
+
+def _scope(model: type[models.Model], user, action: str, prefix: str = "") -> models.Q | None:
+    """The rows of ``model`` (reached through ``prefix``) ``user`` may act on without the
+    model-level permission: granted one by one, or under a parent they may act on. ``None``
+    when nothing is.
+
+    A parent's scope is resolved as its permitted ids when the parent is small (it has its own
+    direct grant table: sites, cameras — a guard's tens of cameras, a supervisor's hundreds),
+    so a child table of millions (alerts) is filtered by ``camera_id IN (…)`` on its index;
+    otherwise it is followed through the foreign key (a decision through its alert).
+    """
+    granted = _granted_pks(model, user, action)
+    parts = [models.Q(**{f"{prefix}pk__in": granted})] if granted else []
+    parent_field = getattr(model, "permission_parent", None)
+    if parent_field:
+        parent_model = model._meta.get_field(parent_field).related_model
+        if parent_model is not model and user.has_perm(permission_name(parent_model, action)):
+            return models.Q(**{f"{prefix}{parent_field}__isnull": False})  # every parent
+        if _has_direct_grants(parent_model):
+            parent_ids = _permitted_pks(parent_model, user, action)
+            if parent_ids:
+                parts.append(models.Q(**{f"{prefix}{parent_field}__in": parent_ids}))
+        else:
+            parent_scope = _scope(parent_model, user, action, f"{prefix}{parent_field}__")
+            if parent_scope is not None:
+                parts.append(parent_scope)
+    if not parts:
+        return None
+    scope = parts[0]
+    for part in parts[1:]:
+        scope |= part
+    return scope
+
+
+def _has_direct_grants(model: type[models.Model]) -> bool:
+    from guardian.models import UserObjectPermission
+    from guardian.utils import get_user_obj_perms_model
+
+    return get_user_obj_perms_model(model) is not UserObjectPermission
+
+
+def _permitted_pks(model: type[models.Model], user, action: str) -> list:
+    """Every id of ``model`` the user may act on (no model-level permission), for parents
+    small enough to list (sites, cameras)."""
+    if not getattr(model, "permission_parent", None):
+        # Only grants decide; an id granted on a row since deleted matches nothing below.
+        return _granted_pks(model, user, action)
+    scope = _scope(model, user, action)
+    if scope is None:
+        return []
+    return list(model._default_manager.filter(scope).values_list("pk", flat=True))
+
+
 class RestrictedQuerySet(models.QuerySet):
     """A queryset that knows how to narrow itself to what a user may act on."""
 
@@ -162,24 +264,10 @@ class RestrictedQuerySet(models.QuerySet):
             raise ValueError(f"Unknown action {action!r}; expected one of {ACTIONS}.")
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
-        perm = permission_name(self.model, action)
-        if user.has_perm(perm):
+        if user.has_perm(permission_name(self.model, action)):
             return self
-        granted = get_objects_for_user(
-            user,
-            perm,
-            klass=self.model,
-            use_groups=True,
-            with_superuser=False,
-            accept_global_perms=False,
-        ).values("pk")
-        scope = models.Q(pk__in=granted)
-        parent_field = getattr(self.model, "permission_parent", None)
-        if parent_field:
-            parent_model = self.model._meta.get_field(parent_field).related_model
-            parents = parent_model._default_manager.all().restrict(user, action).values("pk")
-            scope |= models.Q(**{f"{parent_field}__in": parents})
-        return self.filter(scope)
+        scope = _scope(self.model, user, action)
+        return self.none() if scope is None else self.filter(scope)
 
 
 RestrictedManager = models.Manager.from_queryset(RestrictedQuerySet)
