@@ -253,7 +253,7 @@ def _permitted_pks(model: type[models.Model], user, action: str) -> list:
     scope = _scope(model, user, action)
     if scope is None:
         return []
-    return list(model._default_manager.filter(scope).values_list("pk", flat=True))
+    return list(model._default_manager.filter(scope).order_by().values_list("pk", flat=True))
 
 
 class RestrictedQuerySet(models.QuerySet):
