@@ -161,6 +161,13 @@ class Alert(models.Model):
             models.Index(fields=["camera", "-occurred_at", "-id"], name="alert_camera_time"),
             models.Index(fields=["status", "-occurred_at", "-id"], name="alert_status_time"),
             models.Index(fields=["kind", "-occurred_at", "-id"], name="alert_kind_time"),
+            # The open backlog by camera (wall counts, the header, "with open alerts"): small
+            # however long the history grows.
+            models.Index(
+                fields=["camera", "-id"],
+                condition=models.Q(status="open"),
+                name="alert_open_camera",
+            ),
             models.Index(
                 fields=["escalated_to", "status", "id"],
                 condition=models.Q(escalated_to__isnull=False),
