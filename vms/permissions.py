@@ -161,40 +161,55 @@ def permission_name(model: type[models.Model], action: str) -> str:
     return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
 
 
-def _granted_pks(model: type[models.Model], user, action: str) -> list:
-    """Primary keys of ``model`` rows ``user`` holds the object permission ``action`` on,
-    directly or through a group: one query on indexed columns, small by nature (grants are
-    made one by one, by people).
-
-    Sites and cameras keep their grants in guardian's direct foreign-key tables
-    (``cameras.models``), joined on an integer column. Every other model keeps guardian's
-    generic table; its text ``object_pk`` is converted here, on the few grant rows, rather
-    than casting every row of the gated table to text (the old ``id::varchar IN`` scan).
-    """
+def _grant_tables(model: type[models.Model]):
+    """Guardian's user and group grant tables for ``model``, and whether they are its own
+    direct foreign-key tables (sites, cameras) rather than the generic ones."""
     # Imported here: guardian's models import the user model, which imports this module.
     from guardian.models import GroupObjectPermission, UserObjectPermission
     from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
-    permission = {
-        "permission__content_type": ContentType.objects.get_for_model(model),
-        "permission__codename": f"{action}_{model._meta.model_name}",
-    }
     user_table = get_user_obj_perms_model(model)
     group_table = get_group_obj_perms_model(model)
     direct = user_table is not UserObjectPermission and group_table is not GroupObjectPermission
-    column = "content_object_id" if direct else "object_pk"
-    generic = {} if direct else {"content_type": permission["permission__content_type"]}
+    return user_table, group_table, direct
+
+
+def _permission_lookup(model: type[models.Model], action: str) -> dict:
+    return {
+        "permission__content_type": ContentType.objects.get_for_model(model),
+        "permission__codename": f"{action}_{model._meta.model_name}",
+    }
+
+
+def _direct_grants(model: type[models.Model], user, action: str, prefix: str) -> models.Q:
+    """Rows granted one by one through the direct foreign-key tables, as sub-selects on their
+    indexed ``(user|group, permission, content_object)`` keys: no query of its own."""
+    user_table, group_table, _ = _grant_tables(model)
+    permission = _permission_lookup(model, action)
+    mine = user_table.objects.filter(user=user, **permission).values("content_object_id")
+    groups = group_table.objects.filter(group__user=user, **permission)
+    return models.Q(**{f"{prefix}pk__in": mine}) | models.Q(
+        **{f"{prefix}pk__in": groups.values("content_object_id")}
+    )
+
+
+def _generic_granted_pks(model: type[models.Model], user, action: str) -> list:
+    """Primary keys granted one by one in guardian's generic tables (a zone, a mask): one
+    query on their ``(user|group, permission)`` index. The text ``object_pk`` is converted
+    here, on the few grant rows, rather than casting every row of the gated table to text
+    (the old ``id::varchar IN`` scan)."""
+    user_table, group_table, _ = _grant_tables(model)
+    permission = _permission_lookup(model, action)
+    generic = {"content_type": permission["permission__content_type"]}
     rows = (
         user_table.objects.filter(user=user, **permission, **generic)
-        .values_list(column, flat=True)
+        .values_list("object_pk", flat=True)
         .union(
             group_table.objects.filter(group__user=user, **permission, **generic).values_list(
-                column, flat=True
+                "object_pk", flat=True
             )
         )
     )
-    if direct:
-        return list(rows)
     pks = []
     for value in rows:
         try:
@@ -207,53 +222,48 @@ def _granted_pks(model: type[models.Model], user, action: str) -> list:
 def _scope(model: type[models.Model], user, action: str, prefix: str = "") -> models.Q | None:
     """The rows of ``model`` (reached through ``prefix``) ``user`` may act on without the
     model-level permission: granted one by one, or under a parent they may act on. ``None``
-    when nothing is.
+    when nothing can be.
 
-    A parent's scope is resolved as its permitted ids when the parent is small (it has its own
-    direct grant table: sites, cameras — a guard's tens of cameras, a supervisor's hundreds),
-    so a child table of millions (alerts) is filtered by ``camera_id IN (…)`` on its index;
-    otherwise it is followed through the foreign key (a decision through its alert).
+    Small tables with direct grant tables (sites, cameras) are scoped by sub-selects on those
+    tables. A big table under such a parent (alerts under cameras) is scoped by the parent's
+    permitted ids, read first as a short list (a guard's tens of cameras, a supervisor's
+    hundreds), so it is filtered by ``camera_id IN (…)`` on its index; deeper tables follow
+    the foreign key to it (a decision through its alert).
     """
-    granted = _granted_pks(model, user, action)
-    parts = [models.Q(**{f"{prefix}pk__in": granted})] if granted else []
+    direct = _grant_tables(model)[2]
+    if direct:
+        parts = [_direct_grants(model, user, action, prefix)]
+    else:
+        granted = _generic_granted_pks(model, user, action)
+        parts = [models.Q(**{f"{prefix}pk__in": granted})] if granted else []
     parent_field = getattr(model, "permission_parent", None)
     if parent_field:
         parent_model = model._meta.get_field(parent_field).related_model
         if parent_model is not model and user.has_perm(permission_name(parent_model, action)):
             return models.Q(**{f"{prefix}{parent_field}__isnull": False})  # every parent
-        if _has_direct_grants(parent_model):
-            parent_ids = _permitted_pks(parent_model, user, action)
-            if parent_ids:
-                parts.append(models.Q(**{f"{prefix}{parent_field}__in": parent_ids}))
+        if direct or _grant_tables(parent_model)[2]:
+            parent_scope = _scope(parent_model, user, action)
+            parents = (
+                parent_model._default_manager.filter(parent_scope).order_by().values("pk")
+                if parent_scope is not None
+                else None
+            )
+            if parents is not None and direct:
+                parts.append(models.Q(**{f"{prefix}{parent_field}__in": parents}))
+            elif parents is not None:
+                ids = list(parents.values_list("pk", flat=True))
+                if ids:
+                    parts.append(models.Q(**{f"{prefix}{parent_field}__in": ids}))
         else:
-            parent_scope = _scope(parent_model, user, action, f"{prefix}{parent_field}__")
-            if parent_scope is not None:
-                parts.append(parent_scope)
+            chained = _scope(parent_model, user, action, f"{prefix}{parent_field}__")
+            if chained is not None:
+                parts.append(chained)
     if not parts:
         return None
     scope = parts[0]
     for part in parts[1:]:
         scope |= part
     return scope
-
-
-def _has_direct_grants(model: type[models.Model]) -> bool:
-    from guardian.models import UserObjectPermission
-    from guardian.utils import get_user_obj_perms_model
-
-    return get_user_obj_perms_model(model) is not UserObjectPermission
-
-
-def _permitted_pks(model: type[models.Model], user, action: str) -> list:
-    """Every id of ``model`` the user may act on (no model-level permission), for parents
-    small enough to list (sites, cameras)."""
-    if not getattr(model, "permission_parent", None):
-        # Only grants decide; an id granted on a row since deleted matches nothing below.
-        return _granted_pks(model, user, action)
-    scope = _scope(model, user, action)
-    if scope is None:
-        return []
-    return list(model._default_manager.filter(scope).order_by().values_list("pk", flat=True))
 
 
 class RestrictedQuerySet(models.QuerySet):
