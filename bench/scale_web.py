@@ -137,21 +137,22 @@ def build(scale: float) -> dict:
         # Cameras and rules were created in the same order: the n-th camera has the n-th rule.
         sql(
             """
-            WITH cams AS (SELECT array_agg(id ORDER BY id) AS ids FROM cameras_camera),
-                 rules AS (SELECT array_agg(id ORDER BY camera_id) AS ids FROM analytics_rule),
+            WITH cams AS (
+                   SELECT c.id, r.id AS rule_id, row_number() OVER (ORDER BY c.id) - 1 AS k
+                   FROM cameras_camera c JOIN analytics_rule r ON r.camera_id = c.id),
                  rows AS (
-                   SELECT g, 1 + (g * 7919) %% array_length(cams.ids, 1) AS k,
+                   SELECT g, (g * 7919) %% (SELECT count(*) FROM cams) AS k,
                           now() - (random() * %(days)s * interval '1 day') AS at, random() AS r
-                   FROM generate_series(1, %(n)s) g, cams)
+                   FROM generate_series(1, %(n)s) g)
             INSERT INTO analytics_alert (uid, camera_id, rule_id, kind, occurred_at, created_at,
                 confidence, message, boxes, snapshot, clip, dedupe_key, status)
-            SELECT md5(g::text)::uuid, cams.ids[k], rules.ids[k], 'crowd', at, at,
+            SELECT md5(g::text)::uuid, cams.id, cams.rule_id, 'crowd', at, at,
                    round((0.3 + random() * 0.7)::numeric, 3), '', '[]', '', '',
                    'bench-' || g,
                    CASE WHEN at > now() - interval '1 day' AND r < 0.6 THEN 'open'
                         WHEN r < 0.55 THEN 'dismissed' WHEN r < 0.8 THEN 'acknowledged'
                         WHEN r < 0.97 THEN 'confirmed' ELSE 'escalated' END
-            FROM rows, cams, rules
+            FROM rows JOIN cams USING (k)
             """,
             {"n": alerts_n, "days": DAYS},
         )
@@ -186,19 +187,21 @@ def build(scale: float) -> dict:
         camera_type = ContentType.objects.get_for_model(Camera).pk
         sql(
             """
-            WITH users AS (SELECT array_agg(id ORDER BY id) AS ids,
-                                  array_agg(username ORDER BY id) AS names FROM accounts_user),
-                 cams AS (SELECT array_agg(id ORDER BY id) AS ids FROM cameras_camera)
+            WITH users AS (SELECT id, username, row_number() OVER (ORDER BY id) - 1 AS u
+                           FROM accounts_user),
+                 cams AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k
+                          FROM cameras_camera),
+                 rows AS (SELECT g, g %% (SELECT count(*) FROM users) AS u,
+                                 (g * 7919) %% (SELECT count(*) FROM cams) AS k
+                          FROM generate_series(1, %(n)s) g)
             INSERT INTO compliance_accessevent (occurred_at, kind, actor_id, actor_username,
                 target_type_id, target_id, target_repr, reason, data, user_agent)
             SELECT now() - (random() * %(days)s * interval '1 day'),
                    (ARRAY['camera_view','live_view','clip_view','login','export','report'])
                        [1 + g %% 6],
-                   users.ids[1 + g %% array_length(users.ids, 1)],
-                   users.names[1 + g %% array_length(users.ids, 1)],
-                   %(camera_type)s, cams.ids[1 + g %% array_length(cams.ids, 1)]::text,
+                   users.id, users.username, %(camera_type)s, cams.id::text,
                    'Camera', '', '{}', 'bench'
-            FROM generate_series(1, %(n)s) g, users, cams
+            FROM rows JOIN users USING (u) JOIN cams USING (k)
             """,
             {"n": events_n, "days": DAYS, "camera_type": camera_type},
         )

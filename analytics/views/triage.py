@@ -127,6 +127,7 @@ def alert_list(request):
     filterset = AlertFilterSet(
         request.GET or None, queryset=selectors.alert_queryset(user=request.user), request=request
     )
+    filterset.compact_camera_field()
     page = page_for_request(filterset.qs, request, size=PER_PAGE)
     alerts = list(page.object_list)
     services.alert_thumbnails_shown_record(

@@ -167,3 +167,24 @@ def test_a_page_costs_the_same_queries_whatever_its_size(guard_world, role):
     empty = _queries(html, html_url, {"status": "escalated"})  # no rows
     # 0 rows, 30 rows, a full page of 50 with more after it: the same cost.
     assert empty == _queries(html, html_url, {"status": "open"}) == _queries(html, html_url)
+
+
+def test_thousands_of_cameras_make_the_camera_filter_a_number_field(guard_world, monkeypatch):
+    from analytics import filters
+
+    guard, mine, other = guard_world
+    alerts = make_alerts(6, cameras=mine)
+    make_alerts(2, cameras=[other])
+    client = Client()
+    client.force_login(guard)
+    url = reverse("analytics:alert-list")
+    assert f'<option value="{mine[0].pk}"' in client.get(url).content.decode()
+    monkeypatch.setattr(filters, "CAMERA_CHOICE_LIMIT", 1)
+    page = client.get(url, {"camera": mine[0].pk})
+    body = page.content.decode()
+    assert 'type="number" name="camera"' in body and f'<option value="{mine[0].pk}"' not in body
+    assert [a.pk for a in page.context["page"]] == newest_first(
+        [a for a in alerts if a.camera_id == mine[0].pk]
+    )
+    # Typing another site's camera finds nothing of it.
+    assert not list(client.get(url, {"camera": other.pk}).context["page"])
