@@ -32,6 +32,12 @@ def _register_audited_models() -> None:
     from django.contrib.auth.models import Group
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
+    from cameras.models import (
+        CameraGroupObjectPermission,
+        CameraUserObjectPermission,
+        SiteGroupObjectPermission,
+        SiteUserObjectPermission,
+    )
     from compliance.audit import audit_register
 
     audit_register(
@@ -42,3 +48,11 @@ def _register_audited_models() -> None:
     audit_register(Group, m2m_fields={"permissions"})
     audit_register(UserObjectPermission)
     audit_register(GroupObjectPermission)
+    # Site and camera grants, kept in guardian's direct foreign-key tables for the gate's speed.
+    for grants in (
+        SiteUserObjectPermission,
+        SiteGroupObjectPermission,
+        CameraUserObjectPermission,
+        CameraGroupObjectPermission,
+    ):
+        audit_register(grants)

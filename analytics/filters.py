@@ -9,12 +9,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import django_filters
+from django import forms
 from django.utils import timezone
 
 from analytics.models import Alert, Rule
 from cameras.models import Camera, Site
 from vms.filters import FilterSet
 from vms.permissions import Perm, has_permission
+
+# Past this many cameras in scope, the camera filter is a number field, not a menu.
+CAMERA_CHOICE_LIMIT = 500
 
 PERIODS = {
     "24h": ("Last 24 hours", timedelta(hours=24)),
@@ -77,6 +81,14 @@ class AlertFilterSet(FilterSet):
         if not has_permission(user, Perm.OVERRULE_ALERT):
             # Nobody escalates to them: an option that always answers nothing is noise.
             self.filters.pop("escalated_to_me", None)
+
+    def compact_camera_field(self) -> None:
+        """For a form that is shown: past ``CAMERA_CHOICE_LIMIT`` cameras in scope, a menu is
+        one nobody scrolls and a page of megabytes, so the camera is typed by its number
+        (still checked through the gate). Call before ``form`` is first read."""
+        cameras = _visible_cameras(self.request)
+        if cameras.order_by()[: CAMERA_CHOICE_LIMIT + 1].count() > CAMERA_CHOICE_LIMIT:
+            self.filters["camera"].extra["widget"] = forms.NumberInput(attrs={"min": 1})
 
     def filter_period(self, queryset, name, value):
         if value not in PERIODS:

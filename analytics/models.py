@@ -124,7 +124,7 @@ class Alert(models.Model):
         Rule, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
     )
     kind = models.CharField(max_length=24, choices=Rule.Kind.choices)
-    occurred_at = models.DateTimeField(db_index=True, help_text="When the frame was captured.")
+    occurred_at = models.DateTimeField(help_text="When the frame was captured.")
     created_at = models.DateTimeField(auto_now_add=True)
     confidence = models.FloatField(default=0.0)
     message = models.CharField(max_length=300, blank=True)
@@ -136,9 +136,7 @@ class Alert(models.Model):
     # One alert per rule per cool-down window: a worker that takes a camera over after a
     # crash cannot raise the same alert twice.
     dedupe_key = models.CharField(max_length=120, unique=True)
-    status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
-    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     # The supervisor the latest escalation went to, kept by the triage service beside the
     # AlertDecision that says so: "escalated to me" is then one indexed lookup, not a search
     # through every decision of a million alerts.
@@ -156,12 +154,25 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        # Lists page newest first by (occurred_at, id) keyset; each filter has its index with
+        # that order after it, so a filtered page is an index range, not a sort.
         indexes = [
+            models.Index(fields=["-occurred_at", "-id"], name="alert_time"),
+            models.Index(fields=["camera", "-occurred_at", "-id"], name="alert_camera_time"),
+            models.Index(fields=["status", "-occurred_at", "-id"], name="alert_status_time"),
+            models.Index(fields=["kind", "-occurred_at", "-id"], name="alert_kind_time"),
+            # The open backlog by camera (wall counts, the header, "with open alerts"): small
+            # however long the history grows.
+            models.Index(
+                fields=["camera", "-id"],
+                condition=models.Q(status="open"),
+                name="alert_open_camera",
+            ),
             models.Index(
                 fields=["escalated_to", "status", "id"],
                 condition=models.Q(escalated_to__isnull=False),
                 name="alert_escalated_to_status",
-            )
+            ),
         ]
         default_permissions = ("view", "change")
         permissions = [

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django_countries.fields import CountryField
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from cameras.sources import redact_source_url, source_url_with_credentials
 from cameras.validators import (
@@ -221,3 +222,37 @@ class Camera(models.Model):
         return source_url_with_credentials(
             self.source_url, self.source_username, self.source_password
         )
+
+
+# Per-object grants on the two models the product grants one by one (a site to a guard, a
+# camera to a guard), as guardian's direct foreign-key tables: the gate joins on an indexed
+# integer column instead of casting every row's id to text to match a generic ``object_pk``.
+# guardian's own shortcuts (assign_perm, remove_perm, has_perm) find these by themselves.
+
+
+class SiteUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Site, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = "site grant to a user"
+
+
+class SiteGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Site, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = "site grant to a group"
+
+
+class CameraUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Camera, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = "camera grant to a user"
+
+
+class CameraGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Camera, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = "camera grant to a group"

@@ -8,9 +8,11 @@ import json
 from dataclasses import dataclass
 
 from auditlog.models import LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from compliance.audit import audited_model_label, audited_models
 from compliance.models import AccessEvent
@@ -31,11 +33,7 @@ def access_event_list(
         events = events.filter(kind=kind)
     if actor:
         events = events.filter(actor_username__iexact=actor.strip())
-    if date_from:
-        events = events.filter(occurred_at__date__gte=date_from)
-    if date_to:
-        events = events.filter(occurred_at__date__lte=date_to)
-    return events
+    return events.filter(**_day_range("occurred_at", date_from, date_to))
 
 
 def change_log_list(
@@ -56,12 +54,23 @@ def change_log_list(
     if action is not None:
         entries = entries.filter(action=action)
     if actor:
-        entries = entries.filter(actor__username__iexact=actor.strip())
+        # The account's id first (one indexed lookup), then the (actor, time) index.
+        actors = get_user_model().objects.filter(username__iexact=actor.strip())
+        entries = entries.filter(actor_id__in=list(actors.values_list("pk", flat=True)))
+    return entries.filter(**_day_range("timestamp", date_from, date_to))
+
+
+def _day_range(field: str, date_from: dt.date | None, date_to: dt.date | None) -> dict:
+    """Whole days (in the current time zone) as a range on the timestamp itself, so the
+    time index serves it; ``field__date`` would convert every row's timestamp first."""
+    bounds = {}
+    zone = timezone.get_current_timezone()
     if date_from:
-        entries = entries.filter(timestamp__date__gte=date_from)
+        bounds[f"{field}__gte"] = dt.datetime.combine(date_from, dt.time.min, tzinfo=zone)
     if date_to:
-        entries = entries.filter(timestamp__date__lte=date_to)
-    return entries
+        next_day = date_to + dt.timedelta(days=1)
+        bounds[f"{field}__lt"] = dt.datetime.combine(next_day, dt.time.min, tzinfo=zone)
+    return bounds
 
 
 def change_log_content_types() -> QuerySet[ContentType]:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from auditlog.models import LogEntry
 from django import forms
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from compliance import selectors
 from compliance.models import AccessKind
+from vms.pagination import page_for_request
 from vms.permissions import permission_required
 
 PER_PAGE = 50
@@ -64,7 +64,7 @@ def access_event_list(request):
     """Who logged in, viewed, granted or changed what, and from where."""
     form = AccessEventFilterForm(request.GET or None)
     events = selectors.access_event_list(user=request.user, **form.values())
-    page = Paginator(events, PER_PAGE).get_page(request.GET.get("page"))
+    page = page_for_request(events, request, size=PER_PAGE)
     return render(request, "compliance/access_event_list.html", {"form": form, "page": page})
 
 
@@ -74,7 +74,7 @@ def change_log_list(request):
     """Every recorded model change, with its actor and the fields it changed."""
     form = ChangeLogFilterForm(request.GET or None)
     entries = selectors.change_log_list(user=request.user, **form.values())
-    page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
+    page = page_for_request(entries, request, size=PER_PAGE)
     rows = [(entry, selectors.log_entry_changes(entry)) for entry in page]
     return render(
         request, "compliance/change_log_list.html", {"form": form, "page": page, "rows": rows}

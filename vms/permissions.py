@@ -13,6 +13,13 @@ How scope is decided, for action ``A`` on model ``M``:
    may act on with the same action — a guard given ``view_site`` on a site sees that site's
    cameras; a camera's alerts follow the camera.
 
+How scope is resolved, so that it stays fast at 10 000 cameras and millions of alerts: grants
+on sites and cameras live in guardian's direct foreign-key tables (``cameras.models``); a
+user's permitted sites and cameras are read as short id lists (indexed lookups), and a child
+table such as alerts is then filtered with ``camera_id IN (…)`` — no per-row text casts, no
+nested ``IN`` chains. Per-object grants on other models (a zone, a mask) keep guardian's
+generic table, read once per call on its (user, permission) index.
+
 A hidden object and a missing one must look the same: use :func:`get_restricted_or_404`.
 
 Capabilities — what a role may *do*, beyond which rows it may see — are named permissions
@@ -29,10 +36,10 @@ import functools
 from typing import TYPE_CHECKING
 
 from asgiref.sync import iscoroutinefunction, sync_to_async
-from django.core.exceptions import PermissionDenied
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
-from guardian.shortcuts import get_objects_for_user
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -156,6 +163,111 @@ def permission_name(model: type[models.Model], action: str) -> str:
     return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
 
 
+def _grant_tables(model: type[models.Model]):
+    """Guardian's user and group grant tables for ``model``, and whether they are its own
+    direct foreign-key tables (sites, cameras) rather than the generic ones."""
+    # Imported here: guardian's models import the user model, which imports this module.
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+    from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
+
+    user_table = get_user_obj_perms_model(model)
+    group_table = get_group_obj_perms_model(model)
+    direct = user_table is not UserObjectPermission and group_table is not GroupObjectPermission
+    return user_table, group_table, direct
+
+
+def _permission_lookup(model: type[models.Model], action: str) -> dict:
+    return {
+        "permission__content_type": ContentType.objects.get_for_model(model),
+        "permission__codename": f"{action}_{model._meta.model_name}",
+    }
+
+
+def _direct_grants(model: type[models.Model], user, action: str, prefix: str) -> models.Q:
+    """Rows granted one by one through the direct foreign-key tables, as sub-selects on their
+    indexed ``(user|group, permission, content_object)`` keys: no query of its own."""
+    user_table, group_table, _ = _grant_tables(model)
+    permission = _permission_lookup(model, action)
+    mine = user_table.objects.filter(user=user, **permission).values("content_object_id")
+    groups = group_table.objects.filter(group__user=user, **permission)
+    return models.Q(**{f"{prefix}pk__in": mine}) | models.Q(
+        **{f"{prefix}pk__in": groups.values("content_object_id")}
+    )
+
+
+def _generic_granted_pks(model: type[models.Model], user, action: str) -> list:
+    """Primary keys granted one by one in guardian's generic tables (a zone, a mask): one
+    query on their ``(user|group, permission)`` index. The text ``object_pk`` is converted
+    here, on the few grant rows, rather than casting every row of the gated table to text
+    (the old ``id::varchar IN`` scan)."""
+    user_table, group_table, _ = _grant_tables(model)
+    permission = _permission_lookup(model, action)
+    generic = {"content_type": permission["permission__content_type"]}
+    rows = (
+        user_table.objects.filter(user=user, **permission, **generic)
+        .values_list("object_pk", flat=True)
+        .union(
+            group_table.objects.filter(group__user=user, **permission, **generic).values_list(
+                "object_pk", flat=True
+            )
+        )
+    )
+    pks = []
+    for value in rows:
+        try:
+            pks.append(model._meta.pk.to_python(value))
+        except ValidationError:  # a text key no row of this model can have
+            continue
+    return pks
+
+
+def _scope(model: type[models.Model], user, action: str, prefix: str = "") -> models.Q | None:
+    """The rows of ``model`` (reached through ``prefix``) ``user`` may act on without the
+    model-level permission: granted one by one, or under a parent they may act on. ``None``
+    when nothing can be.
+
+    Small tables with direct grant tables (sites, cameras) are scoped by sub-selects on those
+    tables. A big table under such a parent (alerts under cameras) is scoped by the parent's
+    permitted ids, read first as a short list (a guard's tens of cameras, a supervisor's
+    hundreds), so it is filtered by ``camera_id IN (…)`` on its index; deeper tables follow
+    the foreign key to it (a decision through its alert).
+    """
+    direct = _grant_tables(model)[2]
+    if direct:
+        parts = [_direct_grants(model, user, action, prefix)]
+    else:
+        granted = _generic_granted_pks(model, user, action)
+        parts = [models.Q(**{f"{prefix}pk__in": granted})] if granted else []
+    parent_field = getattr(model, "permission_parent", None)
+    if parent_field:
+        parent_model = model._meta.get_field(parent_field).related_model
+        if parent_model is not model and user.has_perm(permission_name(parent_model, action)):
+            return models.Q(**{f"{prefix}{parent_field}__isnull": False})  # every parent
+        if direct or _grant_tables(parent_model)[2]:
+            parent_scope = _scope(parent_model, user, action)
+            parents = (
+                parent_model._default_manager.filter(parent_scope).order_by().values("pk")
+                if parent_scope is not None
+                else None
+            )
+            if parents is not None and direct:
+                parts.append(models.Q(**{f"{prefix}{parent_field}__in": parents}))
+            elif parents is not None:
+                ids = list(parents.values_list("pk", flat=True))
+                if ids:
+                    parts.append(models.Q(**{f"{prefix}{parent_field}__in": ids}))
+        else:
+            chained = _scope(parent_model, user, action, f"{prefix}{parent_field}__")
+            if chained is not None:
+                parts.append(chained)
+    if not parts:
+        return None
+    scope = parts[0]
+    for part in parts[1:]:
+        scope |= part
+    return scope
+
+
 class RestrictedQuerySet(models.QuerySet):
     """A queryset that knows how to narrow itself to what a user may act on."""
 
@@ -164,24 +276,10 @@ class RestrictedQuerySet(models.QuerySet):
             raise ValueError(f"Unknown action {action!r}; expected one of {ACTIONS}.")
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
-        perm = permission_name(self.model, action)
-        if user.has_perm(perm):
+        if user.has_perm(permission_name(self.model, action)):
             return self
-        granted = get_objects_for_user(
-            user,
-            perm,
-            klass=self.model,
-            use_groups=True,
-            with_superuser=False,
-            accept_global_perms=False,
-        ).values("pk")
-        scope = models.Q(pk__in=granted)
-        parent_field = getattr(self.model, "permission_parent", None)
-        if parent_field:
-            parent_model = self.model._meta.get_field(parent_field).related_model
-            parents = parent_model._default_manager.all().restrict(user, action).values("pk")
-            scope |= models.Q(**{f"{parent_field}__in": parents})
-        return self.filter(scope)
+        scope = _scope(self.model, user, action)
+        return self.none() if scope is None else self.filter(scope)
 
 
 RestrictedManager = models.Manager.from_queryset(RestrictedQuerySet)

@@ -28,6 +28,7 @@ from vms.api import (
     RestrictedConfigurationViewSet,
     RestrictedReadOnlyModelViewSet,
 )
+from vms.pagination import KeysetPagination
 from vms.permissions import Perm, has_permission, permission_name
 
 from .filters import RuleFilterSet, ZoneFilterSet
@@ -60,6 +61,7 @@ class AlertViewSet(RestrictedReadOnlyModelViewSet):
     queryset = _alerts()
     serializer_class = AlertSerializer
     filterset_class = AlertFilterSet
+    pagination_class = KeysetPagination
     search_fields = ["message", "camera__name", "rule__name"]
     ordering_fields = ["occurred_at", "created_at", "confidence", "status"]
     ordering = ["-occurred_at", "-id"]

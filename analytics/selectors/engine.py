@@ -181,12 +181,16 @@ def alert_list(
     after_id: int | None = None,
     status: str | None = None,
     limit: int = 200,
+    enabled_cameras: bool = False,
 ) -> QuerySet[Alert]:
     """Alerts the user may see, newest first; ``after_id`` gives what a client missed,
-    ``status`` narrows to one status (the wall lists the open ones)."""
+    ``status`` narrows to one status (the wall lists the open ones), ``enabled_cameras`` to
+    cameras in use (the wall's)."""
     alerts = Alert.objects.restrict(user, "view").select_related("camera", "rule", "camera__site")
     if camera_ids is not None:
         alerts = alerts.filter(camera_id__in=camera_ids)
+    if enabled_cameras:
+        alerts = alerts.filter(camera__enabled=True)
     if status is not None:
         alerts = alerts.filter(status=status)
     if after_id is not None:

@@ -14,7 +14,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -33,6 +32,7 @@ from analytics.selectors.stats import (
     RUBBER_STAMP_MIN_DECISIONS,
 )
 from vms.forms import apply_service_errors
+from vms.pagination import page_for_request
 from vms.permissions import Perm, has_permission, permission_required
 
 PER_PAGE = 50
@@ -127,7 +127,8 @@ def alert_list(request):
     filterset = AlertFilterSet(
         request.GET or None, queryset=selectors.alert_queryset(user=request.user), request=request
     )
-    page = Paginator(filterset.qs, PER_PAGE).get_page(request.GET.get("page"))
+    filterset.compact_camera_field()
+    page = page_for_request(filterset.qs, request, size=PER_PAGE)
     alerts = list(page.object_list)
     services.alert_thumbnails_shown_record(
         user=request.user, alerts=alerts, view="alert-list", request=request

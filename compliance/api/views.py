@@ -6,6 +6,7 @@ from auditlog.models import LogEntry
 
 from compliance.models import AccessEvent
 from vms.api import RestrictedReadOnlyModelViewSet
+from vms.pagination import KeysetPagination
 
 from .filters import AccessEventFilterSet, ChangeLogFilterSet
 from .serializers import AccessEventSerializer, ChangeLogEntrySerializer
@@ -16,6 +17,7 @@ class AccessEventViewSet(RestrictedReadOnlyModelViewSet):
 
     queryset = AccessEvent.objects.select_related("target_type")
     serializer_class = AccessEventSerializer
+    pagination_class = KeysetPagination
     filterset_class = AccessEventFilterSet
     search_fields = ["actor_username", "target_repr", "reason"]
     ordering_fields = ["occurred_at", "kind", "actor_username"]
@@ -27,6 +29,7 @@ class ChangeLogViewSet(RestrictedReadOnlyModelViewSet):
     # auditlog's manager has no ``restrict``; the base view gives it the same gate.
     queryset = LogEntry.objects.select_related("content_type", "actor")
     serializer_class = ChangeLogEntrySerializer
+    pagination_class = KeysetPagination
     filterset_class = ChangeLogFilterSet
     search_fields = ["object_repr"]
     ordering_fields = ["timestamp"]

@@ -284,10 +284,12 @@ def test_site_assignment_and_camera_grant_through_access_page(admin_client, clie
     body = client.get(list_url).content.decode()
     assert camera_a.name not in body and camera_b.name not in body
     assert AccessEvent.objects.filter(kind=AccessKind.ACCESS_REVOKE).count() == 2
-    # The guardian permission rows themselves are in the change log, with the admin as actor.
-    assert LogEntry.objects.filter(
-        content_type__model="userobjectpermission", actor=admin_client.admin
-    ).exists()
+    # The grant rows themselves (guardian's direct site and camera tables) are in the change
+    # log, with the admin as actor.
+    for table in ("siteuserobjectpermission", "camerauserobjectpermission"):
+        assert LogEntry.objects.filter(
+            content_type__model=table, actor=admin_client.admin
+        ).exists(), table
 
 
 def test_navigation_fits_the_role(client):

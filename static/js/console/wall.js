@@ -161,6 +161,10 @@ document.getElementById("wall-next").addEventListener("click", () => {
 });
 const siteSelect = document.getElementById("wall-site");
 siteSelect?.addEventListener("change", () => siteSelect.form.submit());
+for (const id of ["wall-status", "wall-open"]) {
+  const control = document.getElementById(id);
+  control?.addEventListener("change", () => control.form.submit());
+}
 
 // --- Large view ----------------------------------------------------------------------------
 
@@ -217,6 +221,9 @@ for (const tile of tiles) {
 // --- Alerts --------------------------------------------------------------------------------
 
 const openAlerts = new OpenAlerts(config.openAlertIds);
+// A paged wall (thousands of cameras) carries the open alerts of its own tiles only; the
+// others still count in the totals, as the server counted them when the page was made.
+const openElsewhere = Math.max(0, (config.openCount ?? 0) - openAlerts.total);
 const toasts = new Toasts(document.getElementById("toasts"));
 const tone = new Tone();
 const tileByCamera = new Map(tiles.map((tile) => [Number(tile.dataset.cameraId), tile]));
@@ -246,7 +253,7 @@ function renderCounts(cameraId) {
     badge.classList.toggle("has-open", count > 0);
     badge.querySelector(".tile-alerts-count").textContent = String(count);
   }
-  const total = openAlerts.total;
+  const total = openAlerts.total + openElsewhere;
   document.title = total ? `(${total}) ${baseTitle}` : baseTitle;
   const panelCount = document.getElementById("alert-open-count");
   const number = panelCount.querySelector(".alert-open-number") || panelCount;
