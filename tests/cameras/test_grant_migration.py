@@ -15,7 +15,7 @@ from tests.factories import CameraFactory, SiteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-migration = importlib.import_module("cameras.migrations.0006_move_generic_grants_to_direct")
+migration = importlib.import_module("cameras.migrations.0008_move_generic_grants_to_direct")
 
 
 def test_generic_site_and_camera_grants_move_to_the_direct_tables():

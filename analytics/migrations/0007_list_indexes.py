@@ -6,8 +6,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("analytics", "0005_alert_escalated_to"),
-        ("cameras", "0006_move_generic_grants_to_direct"),
+        ("analytics", "0006_engine_leases"),
+        ("cameras", "0008_move_generic_grants_to_direct"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

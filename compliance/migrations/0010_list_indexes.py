@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("auditlog", "0017_add_actor_email"),
-        ("compliance", "0005_access_kinds_api_tokens"),
+        ("compliance", "0009_audit_chain"),
         ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('analytics', '0006_list_indexes'),
-        ('cameras', '0006_move_generic_grants_to_direct'),
+        ('analytics', '0007_list_indexes'),
+        ('cameras', '0008_move_generic_grants_to_direct'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

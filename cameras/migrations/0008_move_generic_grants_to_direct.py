@@ -73,7 +73,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cameras", "0005_direct_object_permissions"),
+        ("cameras", "0007_direct_object_permissions"),
         ("guardian", "0002_generic_permissions_index"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]

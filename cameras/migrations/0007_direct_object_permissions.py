@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
-        ("cameras", "0004_change_log_source_secrets_redacted"),
+        ("cameras", "0006_retention_approval"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
