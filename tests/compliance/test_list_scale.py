@@ -29,13 +29,16 @@ def make_events(n: int, *, actor, kind=AccessKind.CAMERA_VIEW, start=None) -> li
         AccessEvent(kind=kind, actor=actor, actor_username=actor.username) for _ in range(n)
     )
     start = start or timezone.now()
-    for i, event in enumerate(events):
-        # Append-only for the application; a test dates its fixtures through SQL.
-        with connection.cursor() as cursor:
+    # Append-only for the application, and for the database (compliance 0009's triggers): a
+    # test dates its fixtures through SQL with the triggers out of the way, as a restore would.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        for i, event in enumerate(events):
             cursor.execute(
                 "UPDATE compliance_accessevent SET occurred_at = %s WHERE id = %s",
                 [start - dt.timedelta(minutes=i // 2), event.pk],
             )
+        cursor.execute("SET LOCAL session_replication_role = origin")
     return list(AccessEvent.objects.filter(pk__in=[e.pk for e in events]))
 
 
