@@ -30,7 +30,7 @@ from django.db import close_old_connections, connections
 
 from analytics.worker.config_feed import ConfigFeed
 from analytics.worker.ingest import FRAME_DECODED
-from analytics.worker.leases import CameraLeases
+from analytics.worker.leases_portable import camera_leases
 from analytics.worker.outputs import Outputs
 from analytics.worker.ownership import CameraOwnership
 from analytics.worker.pipeline import FramePipeline
@@ -71,7 +71,7 @@ class AnalyticsEngine:
             people_detector=people_detector,
         )
         self.ownership = CameraOwnership(
-            leases=CameraLeases(self.worker_id, ttl_seconds=lease_seconds),
+            leases=camera_leases(self.worker_id, ttl_seconds=lease_seconds),
             pipeline=self.pipeline,
             capacity=capacity or int(os.environ.get("VMS_WORKER_CAMERAS", "16")),
         )
