@@ -102,5 +102,4 @@ ALERT_ROWS = Collector(
     cutoff=decision_log_cutoff,
     purge=_rows_purge,
     held_count=_rows_held,
-    media=False,
 )

@@ -73,7 +73,6 @@ class Collector:
     cutoff: Callable[[Camera, datetime], datetime]
     purge: Callable[..., tuple[int, int, datetime | None, datetime | None]]
     held_count: Callable[..., int]
-    media: bool = True  # media collectors decide which days' keys may be destroyed
 
 
 _collectors: dict[str, Collector] = {}
