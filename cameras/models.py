@@ -76,6 +76,12 @@ class AnonymizeMode(models.TextChoices):
     PIXELATE = "pixelate", "Pixelate"
 
 
+class RecordingMode(models.TextChoices):
+    OFF = "off", "Off"
+    ALERTS = "alerts", "Around alerts (pre- and post-roll)"
+    CONTINUOUS = "continuous", "Continuous"
+
+
 class Camera(models.Model):
     """A registered camera: where it is, why it films, and what Veil last measured of it."""
 
@@ -125,6 +131,16 @@ class Camera(models.Model):
     )
     anonymize_mode = models.CharField(
         max_length=16, choices=AnonymizeMode.choices, default=AnonymizeMode.BLUR
+    )
+    # Recording (from the analytics worker's one decode; privacy.services.recording).
+    recording_mode = models.CharField(
+        max_length=16, choices=RecordingMode.choices, default=RecordingMode.OFF
+    )
+    recording_pre_roll_seconds = models.PositiveIntegerField(
+        default=10, validators=[MaxValueValidator(120)], help_text="Kept before an alert."
+    )
+    recording_post_roll_seconds = models.PositiveIntegerField(
+        default=20, validators=[MaxValueValidator(600)], help_text="Kept after an alert."
     )
     # Recognition stays off until a later capability gates it on an approved DPIA.
     face_recognition_enabled = models.BooleanField(default=False)

@@ -49,6 +49,17 @@ class AccessKind(models.TextChoices):
     LEGAL_HOLD_RELEASE = "legal_hold_release", "Released a legal hold"
     RETENTION_APPROVE = "retention_approve", "Approved a longer retention"
     RETENTION_REFUSE = "retention_refuse", "Refused a longer retention"
+    # Recording and the four-eyes un-mask (privacy.services.recording, privacy.services.unmask)
+    RECORDING_VIEW = "recording_view", "Watched recorded video (anonymised)"
+    UNMASK_REQUEST = "unmask_request", "Requested an un-mask"
+    UNMASK_APPROVE = "unmask_approve", "Approved an un-mask"
+    UNMASK_REFUSE = "unmask_refuse", "Refused an un-mask"
+    UNMASK_REVOKE = "unmask_revoke", "Revoked an un-mask"
+    # The DPO's desk (compliance reports, dashboard) and accountability records
+    REPORT_DOWNLOAD = "report_download", "Downloaded a report"
+    MISSED_EVENT = "missed_event", "Recorded a missed event"
+    AUDIT_VERIFY = "audit_verify", "Verified the audit trail"
+    RECORD_PUBLISH = "record_publish", "Published a notice, policy or DPIA"
 
 
 class ReadOnlyRecordError(Exception):

@@ -137,3 +137,55 @@ class DeletionRecord(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ReadOnlyRecordError("Deletion records are never deleted.")
+
+
+class RecordingTrack(models.TextChoices):
+    ANONYMISED = "anonymised", "Anonymised"
+    ORIGINAL = "original", "Original"
+
+
+class RecordingSegment(models.Model):
+    """A few seconds of one camera's recording, one track, as one sealed media file.
+
+    Every camera records two tracks from the analytics worker's single decode: the
+    *anonymised* track (faces and plates blurred, masks black; H.264 MP4 browsers play), which
+    is what everyone sees, and the *original* track, which only an approved un-mask opens.
+    Both are sealed under the camera's day key (``privacy.storage``). Segments follow their
+    camera through the gate; the original track is further limited by un-mask grants.
+    """
+
+    permission_parent = "camera"
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="recording_segments")
+    track = models.CharField(max_length=16, choices=RecordingTrack.choices)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    name = models.CharField(max_length=300, unique=True, help_text="Name in the media store.")
+    bytes = models.PositiveBigIntegerField(default=0)
+    frames = models.PositiveIntegerField(default=0)
+    fps = models.FloatField(default=0)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["camera", "track", "started_at"]
+        indexes = [
+            models.Index(fields=["camera", "track", "started_at"]),
+            models.Index(fields=["started_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_at__gt=models.F("started_at")),
+                name="recording_segment_range_not_empty",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_track_display()} {self.camera_id} {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def duration_seconds(self) -> float:
+        return (self.ended_at - self.started_at).total_seconds()
