@@ -34,6 +34,7 @@ def audit_register(model: type[models.Model], **auditlog_options: Any) -> None:
     # auditlog appends its global settings to the lists it is given: hand it copies.
     auditlog.register(model, **{name: copy.copy(value) for name, value in auditlog_options.items()})
     _audited[model] = dict(auditlog_options)
+    _audit_bulk_updates(model)
 
 
 def audited_models() -> list[type[models.Model]]:
@@ -44,3 +45,91 @@ def audited_models() -> list[type[models.Model]]:
 def audited_model_label(model: type[models.Model]) -> str:
     """``app_label.model_name``, the name the change-log API filters by."""
     return f"{model._meta.app_label}.{model._meta.model_name}"
+
+
+# --- QuerySet.update() and bulk_update() on audited models ---------------------------------
+#
+# django-auditlog listens to model signals, and ``QuerySet.update()`` sends none (nor does
+# ``bulk_update()``, which is built on it): a bulk change to an audited field would leave no
+# trace. :func:`audit_register` therefore gives the model's managers a queryset whose
+# ``update()`` writes one change-log entry per row it changed, with the old and new values
+# auditlog would have recorded for a ``save()`` (masks and field filters applied), in the
+# same transaction. An update that touches only fields the model's registration leaves out
+# (probe bookkeeping, timestamps) stays one plain UPDATE.
+
+
+class AuditedUpdateQuerySetMixin:
+    """``update()`` that leaves a change-log entry per changed row (see above)."""
+
+    def update(self, **kwargs):
+        model = self.model
+        if model not in _audited or _auditlog_disabled() or not _tracks_any(model, kwargs):
+            return super().update(**kwargs)
+        from auditlog.diff import model_instance_diff
+        from auditlog.models import LogEntry
+        from django.conf import settings
+        from django.db import connections, transaction
+
+        with transaction.atomic(using=self.db):
+            pks = list(self.values_list("pk", flat=True))
+            rows = model._base_manager.using(self.db).filter(pk__in=pks)
+            if connections[self.db].features.has_select_for_update:
+                rows = rows.select_for_update()
+            before = rows.in_bulk()
+            count = super().update(**kwargs)
+            after = model._base_manager.using(self.db).filter(pk__in=pks).in_bulk()
+            for pk in pks:
+                old, new = before.get(pk), after.get(pk)
+                if old is None or new is None:
+                    continue
+                changes = model_instance_diff(
+                    old,
+                    new,
+                    fields_to_check=set(kwargs),
+                    use_json_for_changes=getattr(settings, "AUDITLOG_STORE_JSON_CHANGES", False),
+                )
+                if changes:
+                    LogEntry.objects.log_create(
+                        new,
+                        action=LogEntry.Action.UPDATE,
+                        changes=changes,
+                        additional_data={"written_by": "QuerySet.update"},
+                    )
+        return count
+
+
+def _auditlog_disabled() -> bool:
+    from auditlog.context import auditlog_disabled
+
+    return bool(auditlog_disabled.get(False))
+
+
+def _tracks_any(model: type[models.Model], field_names) -> bool:
+    """Whether auditlog's registration of ``model`` records any of ``field_names``."""
+    options = auditlog.get_model_fields(model)
+    names = set()
+    for name in field_names:
+        try:
+            names.add(model._meta.get_field(name).name)
+        except Exception:  # an attname such as camera_id
+            names.update(f.name for f in model._meta.concrete_fields if f.attname == name)
+    if options["include_fields"]:
+        names &= set(options["include_fields"])
+    return bool(names - set(options["exclude_fields"]))
+
+
+def _audit_bulk_updates(model: type[models.Model]) -> None:
+    """Give each of ``model``'s managers (and so its related managers) the audited update."""
+    for manager in model._meta.managers:
+        manager_class = type(manager)
+        queryset_class = getattr(manager_class, "_queryset_class", None)
+        if queryset_class is None or issubclass(queryset_class, AuditedUpdateQuerySetMixin):
+            continue
+        audited_queryset = type(
+            f"Audited{queryset_class.__name__}", (AuditedUpdateQuerySetMixin, queryset_class), {}
+        )
+        manager.__class__ = type(
+            f"Audited{manager_class.__name__}",
+            (manager_class,),
+            {"_queryset_class": audited_queryset, "__module__": manager_class.__module__},
+        )

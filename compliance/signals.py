@@ -3,10 +3,10 @@ recorded by ``accounts.lockout``, which knows which account a typed name matches
 
 from auditlog.models import LogEntry
 from django.contrib.auth.signals import user_logged_in, user_logged_out
-from django.db.models.signals import post_save
+from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver
 
-from compliance.models import AccessEvent, AccessKind
+from compliance.models import AccessEvent, AccessKind, ReadOnlyRecordError
 from compliance.services import access_event_record
 
 
@@ -38,3 +38,13 @@ def chain_new_record(sender, instance, created, raw=False, **kwargs):
 
 post_save.connect(chain_new_record, sender=AccessEvent, dispatch_uid="veil-chain-access")
 post_save.connect(chain_new_record, sender=LogEntry, dispatch_uid="veil-chain-log-entry")
+
+
+def refuse_log_entry_delete(sender, instance, **kwargs):
+    """The change log is append-only on every database, not only where PostgreSQL's triggers
+    refuse it: django-auditlog's ``auditlogflush`` (and any ORM delete) stops here, before a
+    row goes. Retention of audit records is not a delete (README, "Audit trail")."""
+    raise ReadOnlyRecordError("Change-log entries are append-only; they are never deleted.")
+
+
+pre_delete.connect(refuse_log_entry_delete, sender=LogEntry, dispatch_uid="veil-log-entry-keep")
