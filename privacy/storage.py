@@ -7,8 +7,9 @@ and later recordings are encrypted without knowing it. The scope comes from the 
 erasing a camera's day is destroying one key; any other name falls in a monthly scope of its
 first folder. Decrypted bytes only ever live in memory, a chunk at a time.
 
-The embedded default keeps the ciphertext on local disk (``MEDIA_ROOT``); another inner store
-(an object store) is a subclass of that store with this mixin — one code path.
+The embedded default keeps the ciphertext on local disk (``MEDIA_ROOT``); an S3-compatible
+object store is the same mixin over django-storages' S3 backend (``VMS_MEDIA_STORE``,
+``vms.media_store``) — one code path.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from datetime import date
 from django.core.files.base import File
 from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
+from storages.backends.s3 import S3Storage
 
 from privacy.sealed_files import DecryptingReader, EncryptingReader, is_sealed_file, read_header
 from privacy.services.keys import data_key_for_reading, data_key_for_writing, media_scope
@@ -91,3 +93,12 @@ def _no_key(scope: str) -> bytes:
 
 class EncryptedMediaStorage(EncryptingStorageMixin, FileSystemStorage):
     """Sealed media on local disk (or a shared volume mounted there)."""
+
+
+class EncryptedS3MediaStorage(EncryptingStorageMixin, S3Storage):
+    """Sealed media in an S3-compatible object store (``VMS_MEDIA_STORE=s3://…``), which
+    workers on several hosts write to. The store sees only ciphertext; a name is never
+    overwritten (two workers cannot clobber one segment)."""
+
+    def get_default_settings(self):
+        return {**super().get_default_settings(), "file_overwrite": False, "default_acl": None}

@@ -22,6 +22,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from vms.csp import csp_base_directives
 from vms.files import private_paths, secret_file, sqlite_files
+from vms.media_store import media_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -367,8 +368,9 @@ STATIC_ROOT = Path(env.str("VMS_STATIC_ROOT", default=str(DATA_DIR / "staticfile
 MEDIA_ROOT = Path(env.str("VMS_MEDIA_ROOT", default=str(DATA_DIR / "media")))
 MEDIA_URL = "/media/"  # never served directly: media leaves only through permission-checked views
 STORAGES = {
-    # Media are stored encrypted: AES-256-GCM, a data key per camera-day (privacy.storage).
-    "default": {"BACKEND": "privacy.storage.EncryptedMediaStorage"},
+    # Media are stored encrypted (AES-256-GCM, a data key per camera-day: privacy.storage) on
+    # local disk or an S3-compatible object store (vms.media_store).
+    "default": media_storage(env.str("VMS_MEDIA_STORE", default="")),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
