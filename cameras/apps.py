@@ -11,8 +11,13 @@ class CamerasConfig(AppConfig):
 def _register_audited_models() -> None:
     """Sites and cameras are audited; a camera's source credentials never reach the log."""
     from cameras.models import Camera, Site
-    from compliance.audit import audit_register
+    from compliance.audit import audit_register, audit_scope_register, audit_site_choices_register
 
+    audit_scope_register(Site, lambda site: (site.pk, None))
+    audit_site_choices_register(
+        lambda user: Site.objects.restrict(user, "view").order_by("name").values_list("pk", "name")
+    )
+    audit_scope_register(Camera, lambda camera: (camera.site_id, camera.pk))
     audit_register(Site)
     audit_register(
         Camera,

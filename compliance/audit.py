@@ -37,6 +37,44 @@ def audit_register(model: type[models.Model], **auditlog_options: Any) -> None:
     _audit_bulk_updates(model)
 
 
+_scopes: dict[type[models.Model], Any] = {}
+
+
+def audit_scope_register(model: type[models.Model], scope) -> None:
+    """How an access event on a ``model`` instance finds where it happened: ``scope(instance)``
+    returns ``(site_id, camera_id)`` (either may be None). Models with a ``camera`` need none:
+    they follow their camera."""
+    _scopes[model] = scope
+
+
+def audit_scope(target: models.Model | None) -> tuple[int | None, int | None]:
+    """The site and camera an access event on ``target`` belongs to (for the audit filters)."""
+    if target is None:
+        return None, None
+    scope = _scopes.get(type(target))
+    if scope is not None:
+        return scope(target)
+    if getattr(target, "camera_id", None) is not None:
+        camera = target.camera
+        if type(camera) in _scopes:
+            return _scopes[type(camera)](camera)
+    return None, None
+
+
+_site_choices = None
+
+
+def audit_site_choices_register(choices) -> None:
+    """``choices(user)`` lists ``(site_id, name)`` the user may see: the audit lists' site
+    filter (the app that owns sites provides it; compliance knows no higher app)."""
+    global _site_choices
+    _site_choices = choices
+
+
+def audit_site_choices(user) -> list[tuple[int, str]]:
+    return list(_site_choices(user)) if _site_choices is not None else []
+
+
 def audited_models() -> list[type[models.Model]]:
     """Every registered model, ordered by ``app_label.model_name``."""
     return sorted(_audited, key=audited_model_label)

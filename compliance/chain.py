@@ -48,9 +48,18 @@ def record_type_of(instance) -> str | None:
     return next((name for name, model in CHAINED.items() if model == label), None)
 
 
+# Audit-record columns added after the chain began (AccessEvent's site and camera).
+ADDED_LATER = ("site_id", "camera_id")
+
+
 def canonical_content(instance) -> bytes:
     """Every stored column of the record, as sorted JSON (what the verifier recomputes)."""
     values = {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+    for name in ADDED_LATER:
+        # Columns added after records were chained count only when set: older records keep
+        # the content (and hash) they were chained with; setting one later still breaks it.
+        if values.get(name) is None:
+            values.pop(name, None)
     # ``str`` for datetimes, decimals and UUIDs: full precision (Django's encoder cuts times
     # to milliseconds).
     return json.dumps(values, default=str, sort_keys=True, separators=(",", ":")).encode()

@@ -99,6 +99,10 @@ class AccessEvent(models.Model):
     )
     target_id = models.CharField(max_length=64, blank=True)
     target_repr = models.CharField(max_length=300, blank=True)
+    # Where the action happened (the target's site and camera, compliance.audit.audit_scope):
+    # plain ids, not foreign keys — the record outlives the camera and knows no higher app.
+    site_id = models.BigIntegerField(null=True, blank=True)
+    camera_id = models.BigIntegerField(null=True, blank=True)
     reason = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
@@ -115,6 +119,10 @@ class AccessEvent(models.Model):
             models.Index(fields=["-occurred_at", "-id"], name="accessevent_time"),
             models.Index(fields=["kind", "-occurred_at", "-id"], name="accessevent_kind_time"),
             models.Index(fields=["actor", "-occurred_at", "-id"], name="accessevent_actor_time"),
+            models.Index(fields=["site_id", "-occurred_at", "-id"], name="accessevent_site_time"),
+            models.Index(
+                fields=["camera_id", "-occurred_at", "-id"], name="accessevent_camera_time"
+            ),
             models.Index(
                 Upper("actor_username"),
                 F("occurred_at").desc(),

@@ -24,22 +24,42 @@ def access_event_list(
     user,
     kind: str = "",
     actor: str = "",
+    site: int | None = None,
+    camera: int | None = None,
+    target_type: ContentType | None = None,
+    target_id: str = "",
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ) -> QuerySet[AccessEvent]:
-    """Access events the user may read, newest first; ``actor`` matches the typed username."""
+    """Access events the user may read, newest first; ``actor`` matches the typed username,
+    ``site`` / ``camera`` where the action happened, ``target_*`` the object acted on."""
     events = AccessEvent.objects.restrict(user, "view").select_related("target_type")
     if kind:
         events = events.filter(kind=kind)
     if actor:
         events = events.filter(actor_username__iexact=actor.strip())
+    if site is not None:
+        events = events.filter(site_id=site)
+    if camera is not None:
+        events = events.filter(camera_id=camera)
+    if target_type is not None:
+        events = events.filter(target_type=target_type)
+    if target_id:
+        events = events.filter(target_id=target_id.strip())
     return events.filter(**_day_range("occurred_at", date_from, date_to))
+
+
+def access_event_target_types() -> QuerySet[ContentType]:
+    """The kinds of object access events have been recorded on (the list's filter)."""
+    used = AccessEvent.objects.order_by().values("target_type").distinct()
+    return ContentType.objects.filter(pk__in=used).order_by("model")
 
 
 def change_log_list(
     *,
     user,
     content_type: ContentType | None = None,
+    object_pk: str = "",
     action: int | None = None,
     actor: str = "",
     date_from: dt.date | None = None,
@@ -51,6 +71,8 @@ def change_log_list(
     entries = entries.select_related("actor", "content_type").order_by("-timestamp", "-pk")
     if content_type is not None:
         entries = entries.filter(content_type=content_type)
+    if object_pk:
+        entries = entries.filter(object_pk=object_pk.strip())
     if action is not None:
         entries = entries.filter(action=action)
     if actor:

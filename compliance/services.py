@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from compliance.audit import audit_scope
 from compliance.models import AccessEvent, AccessKind
 from vms.client_address import client_address
 
@@ -55,8 +56,11 @@ def access_event_record(
     via_token = getattr(getattr(request, "api_token", None), "audit_label", "")
     if via_token:
         data.setdefault("api_token", via_token)  # the action came in with an API token
+    site_id, camera_id = audit_scope(target)
     return AccessEvent.objects.create(
         kind=kind,
+        site_id=site_id,
+        camera_id=camera_id,
         actor=actor,
         actor_username=actor_username or (actor.get_username() if actor else ""),
         target_type=ContentType.objects.get_for_model(target) if target is not None else None,

@@ -19,10 +19,12 @@ class AccessEventFilterSet(FilterSet):
     occurred_before = IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
     target_type = django_filters.CharFilter(method="filter_target_type", label="app_label.model")
     target_id = django_filters.CharFilter()
+    site = IntegerFilter(field_name="site_id", help_text="Where it happened: the site's id.")
+    camera = IntegerFilter(field_name="camera_id", help_text="Where it happened: the camera's id.")
 
     class Meta:
         model = AccessEvent
-        fields = ["kind", "actor", "actor_username", "target_type", "target_id"]
+        fields = ["kind", "actor", "actor_username", "target_type", "target_id", "site", "camera"]
 
     def filter_target_type(self, queryset, name, value):
         app_label, _, model = value.lower().partition(".")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 
 import pytest
@@ -142,3 +144,60 @@ def test_access_events_cannot_be_changed_through_any_page():
     for name in AUDIT_PAGES:
         dpo.post(reverse(name), {"id": event.pk, "kind": "login"})
     assert AccessEvent.objects.get(pk=event.pk).kind == AccessKind.LOGIN_FAILED
+
+
+def test_access_events_filter_by_site_camera_and_object_and_export_as_csv():
+    dpo = client_for(UserFactory(role=Role.DPO))
+    north, south = SiteFactory(name="North depot"), SiteFactory(name="South depot")
+    dock, gate = CameraFactory(site=north, name="Dock"), CameraFactory(site=south, name="Gate")
+    guard = UserFactory(username="gina")
+    for camera in (dock, gate, dock):
+        access_event_record(kind=AccessKind.LIVE_VIEW, actor=guard, target=camera)
+    access_event_record(kind=AccessKind.ACCESS_GRANT, actor=dpo.user, target=north)
+    event = AccessEvent.objects.filter(camera_id=gate.pk).get()
+    assert (event.site_id, event.camera_id) == (south.pk, gate.pk)
+    url = reverse("compliance:access-event-list")
+
+    def targets(params) -> list[str]:
+        body = dpo.get(url, params).content.decode()
+        return re.findall(r'title="Only events on this object">([^<]+)<', body)
+
+    docks = [str(dock)] * 2
+    assert sorted(targets({"site": north.pk})) == sorted([*docks, "North depot"])
+    assert targets({"camera": gate.pk}) == [str(gate)]
+    assert targets({"target_type": event.target_type_id, "target_id": dock.pk}) == docks
+
+    response = dpo.get(url, {"site": north.pk, "kind": "live_view", "export": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [(r["kind"], r["target"], r["camera_id"]) for r in rows] == [
+        ("live_view", str(dock), str(dock.pk))
+    ] * 2
+    export = AccessEvent.objects.get(kind=AccessKind.EXPORT)
+    assert export.actor == dpo.user
+    assert export.data["filters"] == {"kind": "live_view", "site": str(north.pk)}
+
+
+def test_a_csv_export_cannot_smuggle_a_formula_into_a_spreadsheet():
+    dpo = client_for(UserFactory(role=Role.DPO))
+    access_event_record(kind=AccessKind.LOGIN_FAILED, actor_username="=HYPERLINK(1)")
+    response = dpo.get(reverse("compliance:access-event-list"), {"export": "csv"})
+    body = b"".join(response.streaming_content).decode()
+    assert "'=HYPERLINK(1)" in body
+
+
+def test_change_log_filters_by_record_and_exports_csv():
+    dpo = client_for(UserFactory(role=Role.DPO))
+    first, second = CameraFactory(name="First"), CameraFactory(name="Second")
+    url = reverse("compliance:change-log-list")
+    body = dpo.get(url, {"object_pk": second.pk, "export": "csv"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(body.streaming_content).decode())))
+    assert rows and {row["record_id"] for row in rows} == {str(second.pk)}
+    assert all(row["record"] != str(first) for row in rows)
+
+
+@pytest.mark.parametrize("role", [Role.GUARD, Role.SUPERVISOR])
+def test_csv_exports_are_404_for_guard_and_supervisor(role):
+    user = client_for(UserFactory(role=role))
+    for name in AUDIT_PAGES:
+        assert user.get(reverse(name), {"export": "csv"}).status_code == 404
