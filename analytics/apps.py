@@ -11,6 +11,18 @@ class AnalyticsConfig(AppConfig):
         _register_audited_models()
         _register_retention()
         connect_config_signals()
+        _connect_rollups()
+
+
+def _connect_rollups() -> None:
+    """Every alert and decision written marks its camera-day's statistics for a recompute."""
+    from django.db.models.signals import post_save
+
+    from analytics.models import Alert, AlertDecision
+    from analytics.services.rollups import on_alert_saved, on_decision_saved
+
+    post_save.connect(on_alert_saved, sender=Alert, dispatch_uid="veil-stats-alert")
+    post_save.connect(on_decision_saved, sender=AlertDecision, dispatch_uid="veil-stats-decision")
 
 
 def _register_retention() -> None:

@@ -1,7 +1,8 @@
 """False-positive statistics for supervisors: per camera and rule, and per decider.
 
 Everything is read through the gate: a supervisor sees the alerts and decisions of the sites
-they are assigned to; DPO and Admin see all.
+they are assigned to; DPO and Admin see all. Figures come from the daily rollups
+(``analytics.services.rollups``), not from the alerts: whole UTC days, a minute behind.
 
 *Precision* is confirmed / (confirmed + dismissed), by the alert's current status, so an
 overruled decision counts as its final outcome.
@@ -17,16 +18,15 @@ mean of its people's scores.
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
-from analytics.models import Alert, AlertDecision, Rule
+from analytics.models import AlertDailyStats, DecisionDailyStats, Rule
 from cameras.models import Camera
 
 PERIOD_DAYS = (7, 30, 90)
@@ -42,8 +42,6 @@ RUBBER_STAMP_MAX_MEDIAN_SECONDS = 3.0
 
 #: Rules whose hits have no meaningful confidence (a health problem is certain).
 UNTUNABLE_KINDS = {Rule.Kind.CAMERA_HEALTH}
-
-OPEN_STATUSES = (Alert.Status.OPEN, Alert.Status.ACKNOWLEDGED, Alert.Status.ESCALATED)
 
 
 @dataclass(frozen=True)
@@ -83,7 +81,8 @@ class DeciderStats:
     dismissed: int = 0
     acknowledged: int = 0
     escalated: int = 0
-    seconds: list[float] = field(default_factory=list, repr=False)
+    # {"1.5": 3, ...}: how many decisions took that long (to 0.1 s).
+    seconds_histogram: dict = field(default_factory=dict, repr=False)
 
     @property
     def confirmed_share(self) -> float | None:
@@ -92,7 +91,19 @@ class DeciderStats:
 
     @property
     def median_seconds(self) -> float | None:
-        return statistics.median(self.seconds) if self.seconds else None
+        """The median of the histogram (the mean of the two middle values for an even count)."""
+        values = sorted((float(value), n) for value, n in self.seconds_histogram.items())
+        total = sum(n for _, n in values)
+        if not total:
+            return None
+        middle = [(total - 1) // 2, total // 2]
+        found, seen = [], 0
+        for value, n in values:
+            while middle and middle[0] < seen + n:
+                found.append(value)
+                middle.pop(0)
+            seen += n
+        return sum(found) / len(found)
 
     @property
     def rubber_stamp(self) -> bool:
@@ -164,34 +175,44 @@ def suggest_min_confidence(
     )
 
 
+def _expand(histogram: dict) -> list[float]:
+    """``{"0.615": 3}`` → ``[0.615, 0.615, 0.615]`` (decided alerts of one rule: small)."""
+    return [float(value) for value, n in histogram.items() for _ in range(n)]
+
+
+def _merge(target: dict, histogram: dict) -> None:
+    for value, n in histogram.items():
+        target[value] = target.get(value, 0) + n
+
+
 def rule_stats(*, user, days: int = DEFAULT_PERIOD_DAYS, now: datetime | None = None):
-    """Per camera and rule, alerts that occurred in the period and what people decided.
+    """Per camera and rule, alerts that occurred in the period (whole UTC days, from the
+    rollups: ``analytics.services.rollups``, a minute behind at most) and what people decided.
 
     Rows are sorted by site, camera and rule name; each carries a threshold suggestion.
     """
-    since = period_start(days=days, now=now)
-    alerts = Alert.objects.restrict(user, "view").filter(occurred_at__gte=since)
-    counts = (
-        alerts.values("camera_id", "rule_id", "kind")
+    since = period_start(days=days, now=now).astimezone(UTC).date()
+    daily = AlertDailyStats.objects.restrict(user, "view").filter(day__gte=since)
+    counts = list(
+        daily.values("camera_id", "rule_id", "kind")
         .annotate(
-            total=Count("id"),
-            confirmed=Count("id", filter=Q(status=Alert.Status.CONFIRMED)),
-            dismissed=Count("id", filter=Q(status=Alert.Status.DISMISSED)),
-            open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+            total=Sum("alerts"),
+            confirmed_n=Sum("confirmed"),
+            dismissed_n=Sum("dismissed"),
+            open_n=Sum("open"),
         )
         .order_by()
     )
-    confidences: dict[tuple, dict[str, list[float]]] = {}
-    for row in alerts.filter(
-        status__in=(Alert.Status.CONFIRMED, Alert.Status.DISMISSED)
-    ).values_list("camera_id", "rule_id", "kind", "status", "confidence"):
-        camera_id, rule_id, kind, status, confidence = row
+    confidences: dict[tuple, dict[str, dict]] = {}
+    for camera_id, rule_id, kind, confirmed, dismissed in daily.filter(
+        Q(confirmed__gt=0) | Q(dismissed__gt=0)
+    ).values_list("camera_id", "rule_id", "kind", "confirmed_confidences", "dismissed_confidences"):
         bucket = confidences.setdefault(
-            (camera_id, rule_id, kind), {"confirmed": [], "dismissed": []}
+            (camera_id, rule_id, kind), {"confirmed": {}, "dismissed": {}}
         )
-        bucket[status].append(confidence)
+        _merge(bucket["confirmed"], confirmed)
+        _merge(bucket["dismissed"], dismissed)
 
-    counts = list(counts)
     cameras = Camera.objects.select_related("site").in_bulk({row["camera_id"] for row in counts})
     rules = Rule.objects.in_bulk({row["rule_id"] for row in counts if row["rule_id"]})
     kind_labels = dict(Rule.Kind.choices)
@@ -205,15 +226,15 @@ def rule_stats(*, user, days: int = DEFAULT_PERIOD_DAYS, now: datetime | None = 
             kind=row["kind"],
             kind_label=kind_labels.get(row["kind"], row["kind"]),
             alerts=row["total"],
-            confirmed=row["confirmed"],
-            dismissed=row["dismissed"],
-            open=row["open"],
+            confirmed=row["confirmed_n"],
+            dismissed=row["dismissed_n"],
+            open=row["open_n"],
         )
         if rule is not None and rule.kind not in UNTUNABLE_KINDS:
-            bucket = confidences.get(key, {"confirmed": [], "dismissed": []})
+            bucket = confidences.get(key, {"confirmed": {}, "dismissed": {}})
             stats.suggestion = suggest_min_confidence(
-                confirmed=bucket["confirmed"],
-                dismissed=bucket["dismissed"],
+                confirmed=_expand(bucket["confirmed"]),
+                dismissed=_expand(bucket["dismissed"]),
                 current=rule.min_confidence,
             )
         rows.append(stats)
@@ -229,32 +250,35 @@ def rule_stats(*, user, days: int = DEFAULT_PERIOD_DAYS, now: datetime | None = 
 
 
 def decider_stats(*, user, days: int = DEFAULT_PERIOD_DAYS, now: datetime | None = None):
-    """Per person whose decisions ``user`` may see: how many, share confirmed (of confirm +
-    dismiss), median seconds from the alert reaching Veil to the decision, rubber-stamp flag.
+    """Per person whose decisions ``user`` may see (the cameras' sites): how many, share
+    confirmed (of confirm + dismiss), median seconds from the alert reaching Veil to the
+    decision, rubber-stamp flag — over whole UTC days, from the rollups.
 
     Sorted with flagged people first, then by number of decisions.
     """
-    since = period_start(days=days, now=now)
-    rows = (
-        AlertDecision.objects.restrict(user, "view")
-        .filter(decided_at__gte=since)
-        .values_list("actor_id", "action", "seconds_to_decide")
-    )
+    since = period_start(days=days, now=now).astimezone(UTC).date()
     by_actor: dict[int, DeciderStats] = {}
-    attribute = {
-        AlertDecision.Action.CONFIRM: "confirmed",
-        AlertDecision.Action.DISMISS: "dismissed",
-        AlertDecision.Action.ACKNOWLEDGE: "acknowledged",
-        AlertDecision.Action.ESCALATE: "escalated",
-    }
-    for actor_id, action, seconds in rows:
+    for row in (
+        DecisionDailyStats.objects.restrict(user, "view")
+        .filter(day__gte=since)
+        .values_list(
+            "actor_id",
+            "decisions",
+            "confirmed",
+            "dismissed",
+            "acknowledged",
+            "escalated",
+            "seconds",
+        )
+    ):
+        actor_id, decisions, confirmed, dismissed, acknowledged, escalated, seconds = row
         stats = by_actor.setdefault(actor_id, DeciderStats(user=None))
-        stats.decisions += 1
-        name = attribute.get(action)
-        if name:
-            setattr(stats, name, getattr(stats, name) + 1)
-        if seconds is not None:
-            stats.seconds.append(seconds)
+        stats.decisions += decisions
+        stats.confirmed += confirmed
+        stats.dismissed += dismissed
+        stats.acknowledged += acknowledged
+        stats.escalated += escalated
+        _merge(stats.seconds_histogram, seconds)
     users = get_user_model().objects.in_bulk(list(by_actor))
     for actor_id, stats in by_actor.items():
         stats.user = users.get(actor_id)

@@ -14,13 +14,27 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import Role
+from analytics import selectors
 from analytics.models import Alert, AlertDecision, Rule, Zone
-from analytics.selectors import camera_config_version, decider_stats, rule_stats
+from analytics.selectors import camera_config_version
 from analytics.selectors.stats import suggest_min_confidence, threshold_between
+from analytics.services.rollups import stats_rollup_refresh
 from compliance.models import AccessEvent, AccessKind
 from tests.factories import CameraFactory, SiteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def rule_stats(**kwargs):
+    """The statistics after the scheduler's next rollup refresh (a minute at most)."""
+    stats_rollup_refresh()
+    return selectors.rule_stats(**kwargs)
+
+
+def decider_stats(**kwargs):
+    stats_rollup_refresh()
+    return selectors.decider_stats(**kwargs)
+
 
 Status = Alert.Status
 
@@ -196,6 +210,7 @@ def test_review_page_shows_precision_suggestion_and_flag_to_the_supervisor(scene
     for confidence in (0.52, 0.58):
         make_alert(scene.rule, confidence=confidence, status=Status.DISMISSED)
     make_decisions(scene.guard, scene.rule, action="confirm", seconds=1, count=12)
+    stats_rollup_refresh()
     body = client_for(scene.supervisor).get(reverse("analytics:review"), {"days": 7}).content
     body = body.decode()
     assert f'data-rule-id="{scene.rule.pk}"' in body
@@ -260,3 +275,47 @@ def test_applying_a_value_out_of_range_is_refused(scene):
     scene.rule.refresh_from_db()
     assert scene.rule.min_confidence == 0.5
     assert not AccessEvent.objects.filter(kind=AccessKind.RULE_TUNE).exists()
+
+
+# --- The rollups -----------------------------------------------------------------------------
+
+
+def test_rollups_follow_every_write_and_match_the_alerts(scene):
+    from analytics.models import AlertDailyStats, StatsStale
+
+    alerts = [make_alert(scene.rule, confidence=0.4 + i / 20, days_ago=i % 3) for i in range(9)]
+    stats_rollup_refresh()
+    assert not StatsStale.objects.exists()
+    assert sum(AlertDailyStats.objects.values_list("alerts", flat=True)) == 9
+
+    # A decision changes the status: the rollup follows on the next refresh.
+    alert = alerts[0]
+    alert.status = Status.DISMISSED
+    alert.save(update_fields=["status"])
+    AlertDecision.objects.create(alert=alert, actor=scene.guard, action="dismiss", reason="animal")
+    assert StatsStale.objects.exists()
+    (row,) = rule_stats(user=scene.supervisor)
+    assert (row.alerts, row.dismissed, row.open) == (9, 1, 8)
+    (person,) = decider_stats(user=scene.supervisor)
+    assert (person.user, person.decisions, person.dismissed) == (scene.guard, 1, 1)
+
+    # Recomputing is idempotent: marking everything again changes nothing.
+    before = sorted(AlertDailyStats.objects.values_list("day", "alerts", "dismissed", "open"))
+    for day in {a.occurred_at.date() for a in alerts}:
+        StatsStale.objects.get_or_create(camera_id=scene.rule.camera_id, day=day)
+    stats_rollup_refresh()
+    after = sorted(AlertDailyStats.objects.values_list("day", "alerts", "dismissed", "open"))
+    assert after == before
+
+
+def test_the_median_of_a_histogram_matches_the_median_of_the_values():
+    import statistics
+
+    from analytics.selectors.stats import DeciderStats
+
+    for values in ([1.5], [1.0, 3.0], [4.0, 1.0, 2.5, 2.5, 9.0], [0.5] * 3 + [7.0] * 4):
+        stats = DeciderStats(user=None)
+        for value in values:
+            key = f"{value:.1f}"
+            stats.seconds_histogram[key] = stats.seconds_histogram.get(key, 0) + 1
+        assert stats.median_seconds == statistics.median(values)
