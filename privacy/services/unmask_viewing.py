@@ -37,10 +37,12 @@ def viewer_label(user) -> str:
     return f"{name} ({username})" if name else username
 
 
-def _chunks(name: str):
+def _plain_chunks(name: str) -> list[bytes]:
+    # Read here, in the request's thread: the data key comes from the database, on this
+    # thread's connection (and transaction). A segment is seconds of video: megabytes, in
+    # memory only, never on disk.
     with default_storage.open(name, "rb") as media:
-        while chunk := media.read(CHUNK):
-            yield chunk
+        return list(iter(lambda: media.read(CHUNK), b""))
 
 
 def unmask_segment_watch(*, user, grant_id, camera_id, segment_id, request=None) -> UnmaskedClip:
@@ -52,7 +54,7 @@ def unmask_segment_watch(*, user, grant_id, camera_id, segment_id, request=None)
     clip_from = max(grant.starts_at, segment.started_at)
     clip_to = min(grant.ends_at, segment.ended_at)
     data, frames = watermarked_clip(
-        _chunks(segment.name),
+        _plain_chunks(segment.name),
         width=segment.width,
         height=segment.height,
         fps=segment.fps,
