@@ -186,7 +186,17 @@ class UnmaskConsumer(AsyncWebsocketConsumer):
         self.closing = True
         await self._stop_tasks()
         await self._leave()
+        await self._record_end()
         await self.close(code=code)
+
+    async def _record_end(self) -> None:
+        """The live view's end, with how long it lasted (once, however it ends)."""
+        if self.started is not None and self.grant is not None:
+            started, self.started = self.started, None
+            await _record_live_view(
+                user=self.user, grant=self.grant, camera_id=self.camera_id,
+                started=started, ended=timezone.now(),
+            )  # fmt: skip
 
     async def _leave(self) -> None:
         if self.user is not None:
@@ -196,9 +206,4 @@ class UnmaskConsumer(AsyncWebsocketConsumer):
         self.closing = True
         await self._stop_tasks()
         await self._leave()
-        if self.started is not None and self.grant is not None:
-            started, self.started = self.started, None
-            await _record_live_view(
-                user=self.user, grant=self.grant, camera_id=self.camera_id,
-                started=started, ended=timezone.now(),
-            )  # fmt: skip
+        await self._record_end()
