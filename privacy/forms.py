@@ -5,6 +5,9 @@ from django import forms
 from cameras.models import Camera
 
 LOCAL = {"type": "datetime-local"}
+# Seconds matter for an incident: a step of 1 s, and the format such an input takes.
+LOCAL_SECONDS = {"type": "datetime-local", "step": "1"}
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S"  # what a datetime-local input takes
 
 
 class LegalHoldForm(forms.Form):
@@ -48,10 +51,14 @@ class UnmaskRequestForm(forms.Form):
         choices=[("recorded", "Recorded footage"), ("live", "Live")], initial="recorded"
     )
     starts_at = forms.DateTimeField(
-        label="Footage from", required=False, widget=forms.DateTimeInput(attrs=LOCAL)
+        label="Footage from",
+        required=False,
+        widget=forms.DateTimeInput(attrs=LOCAL_SECONDS, format=LOCAL_FORMAT),
     )
     ends_at = forms.DateTimeField(
-        label="Footage until", required=False, widget=forms.DateTimeInput(attrs=LOCAL)
+        label="Footage until",
+        required=False,
+        widget=forms.DateTimeInput(attrs=LOCAL_SECONDS, format=LOCAL_FORMAT),
     )
     live_minutes = forms.IntegerField(
         label="Live for (minutes)", required=False, min_value=1, help_text="Live only."

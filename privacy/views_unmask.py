@@ -6,7 +6,7 @@ An original segment or player outside an active grant of the viewer's answers 40
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -38,6 +38,7 @@ from vms.forms import apply_service_errors
 from vms.permissions import Perm, has_permission, permission_required
 
 PER_PAGE = 50
+ALERT_BEFORE, ALERT_AFTER = timedelta(seconds=30), timedelta(seconds=60)
 
 
 def _aware(value):
@@ -66,6 +67,11 @@ def unmask_request_page(request):
         initial["cameras"] = list(cameras.filter(pk__in=camera_ids))
         if request.GET.get("alert", "").isdigit():
             initial["alert_id"] = int(request.GET["alert"])
+        if request.GET.get("at", "").isdigit():
+            # From an alert: the half-minute before it to the minute after, in local time.
+            at = datetime.fromtimestamp(int(request.GET["at"]), tz=UTC)
+            initial["starts_at"] = timezone.localtime(at - ALERT_BEFORE).replace(tzinfo=None)
+            initial["ends_at"] = timezone.localtime(at + ALERT_AFTER).replace(tzinfo=None)
     form = UnmaskRequestForm(request.POST or None, cameras=cameras, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
