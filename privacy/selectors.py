@@ -8,7 +8,9 @@ refused, revoked or expired — answers the same 404 as a segment that does not 
 
 from __future__ import annotations
 
-from django.db.models import Q
+from datetime import datetime
+
+from django.db.models import Max, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -89,18 +91,18 @@ def unmask_original_segment(
     return grant, segment
 
 
-def unmask_live_camera_ids(*, now=None) -> list[int]:
-    """Cameras with at least one active live grant: the only ones whose original live frames
-    the analytics engine publishes."""
-    now = now or timezone.now()
-    return sorted(
-        set(
-            UnmaskGrant.objects.filter(
-                mode=UnmaskGrant.Mode.LIVE,
-                status=UnmaskGrant.Status.APPROVED,
-                revoked_at__isnull=True,
-                expires_at__gt=now,
-            ).values_list("cameras__pk", flat=True)
+def unmask_live_until_by_camera(camera_ids) -> dict[int, datetime]:
+    """For each of ``camera_ids`` with an active live grant, when the last one ends: until
+    then the engine publishes that camera's original live frames (for the un-mask socket)."""
+    rows = (
+        UnmaskGrant.objects.filter(
+            mode=UnmaskGrant.Mode.LIVE,
+            status=UnmaskGrant.Status.APPROVED,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            cameras__pk__in=list(camera_ids),
         )
-        - {None}
+        .values("cameras__pk")
+        .annotate(until=Max("expires_at"))
     )
+    return {row["cameras__pk"]: row["until"] for row in rows}

@@ -91,6 +91,9 @@ class AnalysedFrame:
     captured_at: float
     jpeg: bytes
     hits: list[RuleHit]
+    # Only while a live un-mask is open on the camera: the frame before redaction (privacy
+    # masks still black: they cover what the camera must never film, whoever asks).
+    original_jpeg: bytes | None = None
 
 
 def people_from_faces(faces: list[Detection], width: int, height: int) -> list[Detection]:
@@ -311,7 +314,16 @@ class FramePipeline:
                 continue
             jpeg_bytes = jpeg.tobytes()
             state.clip.append((sample.captured_at, jpeg_bytes))
-            yield AnalysedFrame(state, sample.captured_at, jpeg_bytes, hits_by_index[index])
+            original = None
+            live_until = state.config.unmask_live_until
+            if live_until is not None and time.time() < live_until:
+                ok, encoded = cv2.imencode(
+                    ".jpg", masked[index], [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
+                )
+                original = encoded.tobytes() if ok else None
+            yield AnalysedFrame(
+                state, sample.captured_at, jpeg_bytes, hits_by_index[index], original
+            )
 
     def camera_down(self, state: CameraState) -> list[RuleHit]:
         """What the rules make of a camera that stopped sending frames (a health alert)."""

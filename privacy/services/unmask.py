@@ -21,6 +21,7 @@ from compliance.models import AccessKind
 from compliance.services import access_event_record
 from privacy.models import UnmaskGrant, UnmaskPolicy
 from privacy.selectors import unmask_grants_visible
+from vms.config_events import camera_config_changed_on_commit
 from vms.permissions import Perm, has_permission, require_permission
 from vms.realtime import send_to_user_on_commit
 
@@ -170,6 +171,7 @@ def unmask_approve(*, actor, grant_id: int, note: str = "", request=None) -> Unm
         request=request,
     )
     send_to_user_on_commit(grant.requester_id, {"type": "access.changed"})
+    _tell_engine(grant)
     return grant
 
 
@@ -194,8 +196,17 @@ def unmask_refuse(*, actor, grant_id: int, note: str, request=None) -> UnmaskGra
     return grant
 
 
+def _tell_engine(grant: UnmaskGrant) -> None:
+    """A live grant began or ended: the engine starts or stops publishing the cameras'
+    original frames (it also stops by itself at the grant's expiry)."""
+    if grant.mode == UnmaskGrant.Mode.LIVE:
+        for camera in grant.cameras.all():
+            camera_config_changed_on_commit(camera.pk, "unmask")
+
+
 def _tell_requester_it_ended(grant: UnmaskGrant) -> None:
     # Both events: un-mask sockets close on the first; every other socket re-checks scope.
+    _tell_engine(grant)
     send_to_user_on_commit(grant.requester_id, {"type": GRANT_ENDED_EVENT, "grant": grant.pk})
     send_to_user_on_commit(grant.requester_id, {"type": "access.changed"})
 
