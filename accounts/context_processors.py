@@ -14,8 +14,7 @@ WALL, ALERTS, REVIEW = "analytics:wall", "analytics:alert-list", "analytics:revi
 CAMERAS, SITES = "cameras:camera-list", "cameras:site-list"
 USERS, AUDIT, API = "accounts:user-list", "compliance:access-event-list", "api-docs"
 HOLDS = "privacy:hold-list"
-UNMASK_MINE, UNMASK_QUEUE = "privacy:unmask-mine", "privacy:unmask-queue"
-UNMASK_ALL = "privacy:unmask-all"
+UNMASK = "privacy:unmask-home"
 
 
 @dataclass(frozen=True)
@@ -42,9 +41,9 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(USERS, "Users", ("accounts.change_user",)),
     MenuItem(AUDIT, "Audit trail", ("compliance.view_accessevent",)),
     MenuItem(HOLDS, "Legal holds", (Perm.PLACE_LEGAL_HOLD, "privacy.view_legalhold")),
-    MenuItem(UNMASK_QUEUE, "Un-mask requests", (Perm.APPROVE_UNMASK,)),
-    MenuItem(UNMASK_MINE, "My un-masks", (Perm.REQUEST_UNMASK,)),
-    MenuItem(UNMASK_ALL, "All un-masks", ("privacy.view_unmaskgrant",)),
+    MenuItem(
+        UNMASK, "Un-masks", (Perm.REQUEST_UNMASK, Perm.APPROVE_UNMASK, "privacy.view_unmaskgrant")
+    ),
     # The API serves integrations over the whole estate.
     MenuItem(API, "API", ("cameras.view_camera",)),
 )

@@ -47,13 +47,46 @@ def _aware(value):
     return value
 
 
+def _section(title: str, section_id: str, grants, limit: int = PER_PAGE) -> dict:
+    return {"title": title, "id": section_id, "grants": list(grants[:limit])}
+
+
+def _list_page(request, title: str, section_id: str, grants):
+    page = Paginator(grants, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "privacy/unmask_list.html",
+        {"title": title, "page": page, "sections": [_section(title, section_id, page)]},
+    )
+
+
+UNMASK_ROLES = (Perm.REQUEST_UNMASK, Perm.APPROVE_UNMASK, "privacy.view_unmaskgrant")
+
+
+@require_safe
+@permission_required(*UNMASK_ROLES, one_of=True)
+def unmask_home(request):
+    """Where un-masks start: what waits for the user's decision, and their own requests."""
+    user, sections = request.user, []
+    if has_permission(user, Perm.APPROVE_UNMASK):
+        pending = unmask_pending_for_approver(user=user)
+        sections.append(_section("Waiting for your decision", "unmask-queue-table", pending))
+    if has_permission(user, Perm.REQUEST_UNMASK):
+        mine = unmask_grants_visible(user=user).filter(requester=user)
+        sections.append(_section("Your requests and grants", "unmask-mine-table", mine))
+    if not sections:  # the DPO's oversight without a decision right: everything
+        sections.append(
+            _section("All un-masks", "unmask-all-table", unmask_grants_visible(user=user))
+        )
+    return render(request, "privacy/unmask_list.html", {"title": "Un-masks", "sections": sections})
+
+
 @require_safe
 @permission_required(Perm.REQUEST_UNMASK)
 def unmask_mine(request):
     """The user's own requests and grants, newest first."""
     grants = unmask_grants_visible(user=request.user).filter(requester=request.user)
-    page = Paginator(grants, PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "privacy/unmask_list.html", {"page": page, "title": "My un-masks"})
+    return _list_page(request, "My un-masks", "unmask-mine-table", grants)
 
 
 @require_http_methods(["GET", "POST"])
@@ -100,28 +133,21 @@ def unmask_request_page(request):
 @permission_required(Perm.APPROVE_UNMASK)
 def unmask_queue(request):
     """Requests waiting for the user's decision (never their own)."""
-    page = Paginator(unmask_pending_for_approver(user=request.user), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    return render(
-        request, "privacy/unmask_list.html", {"page": page, "title": "Un-mask requests to decide"}
-    )
+    grants = unmask_pending_for_approver(user=request.user)
+    return _list_page(request, "Un-mask requests to decide", "unmask-queue-table", grants)
 
 
 @require_safe
 @permission_required("privacy.view_unmaskgrant")
 def unmask_all(request):
     """Every request and grant (DPO), with revocation from each grant's page."""
-    page = Paginator(unmask_grants_visible(user=request.user), PER_PAGE).get_page(
-        request.GET.get("page")
+    return _list_page(
+        request, "All un-masks", "unmask-all-table", unmask_grants_visible(user=request.user)
     )
-    return render(request, "privacy/unmask_list.html", {"page": page, "title": "All un-masks"})
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required(
-    Perm.REQUEST_UNMASK, Perm.APPROVE_UNMASK, "privacy.view_unmaskgrant", one_of=True
-)
+@permission_required(*UNMASK_ROLES, one_of=True)
 def unmask_detail(request, pk: int):
     grant = unmask_grants_visible(user=request.user).filter(pk=pk).first()
     if grant is None:

@@ -99,7 +99,7 @@ def test_workflow_pages(world):
     grant = UnmaskGrant.objects.get(requester=world.guard)
     assert grant.alert_id == 7
 
-    queue = supervisor.get(reverse("privacy:unmask-queue")).content.decode()
+    queue = supervisor.get(reverse("privacy:unmask-home")).content.decode()
     assert f'data-grant-id="{grant.pk}"' in queue
     assert guard.get(reverse("privacy:unmask-queue")).status_code == 404
     detail = reverse("privacy:unmask-detail", args=[grant.pk])
