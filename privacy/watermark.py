@@ -25,26 +25,38 @@ FONT = cv2.FONT_HERSHEY_SIMPLEX
 WATERMARK_CRF = 23
 
 
+def _fitted(text: str, width: int, scale: float, thickness: int) -> float:
+    """The largest scale up to ``scale`` at which ``text`` fits in ``width`` pixels."""
+    (text_width, _), _ = cv2.getTextSize(text, FONT, scale, thickness)
+    return scale if text_width <= width else max(0.25, scale * width / text_width)
+
+
+def _band(frame, text: str, *, top: bool, band: int, scale: float, thickness: int) -> None:
+    height, width = frame.shape[:2]
+    rows = slice(0, band) if top else slice(height - band, height)
+    frame[rows] = 0
+    scale = _fitted(text, width - 16, scale, thickness)
+    baseline = band - 10 if top else height - 10
+    cv2.putText(frame, text, (8, baseline), FONT, scale, (255, 255, 255), thickness, cv2.LINE_AA)
+
+
 def watermark_frame(frame: np.ndarray, *, viewer: str, viewed_at: datetime, captured_at=None):
-    """Burn ``UN-MASKED``, the viewer and the viewing time (top band) and the frame's capture
-    time (bottom band) into ``frame`` in place; returns it."""
+    """Burn ``UN-MASKED`` and the viewer (top band), the viewing and capture times (bottom
+    band) and the viewer's name across the picture into ``frame`` in place; returns it."""
     height, width = frame.shape[:2]
     scale = max(0.4, min(1.2, width / 1100))
     thickness = max(1, int(round(scale * 2)))
     band = int(32 * scale) + 8
-    top = f"UN-MASKED  {viewer}  viewed {viewed_at:%Y-%m-%d %H:%M:%S} UTC"
-    frame[:band] = 0
-    cv2.putText(frame, top, (8, band - 10), FONT, scale, (255, 255, 255), thickness, cv2.LINE_AA)
+    _band(frame, f"UN-MASKED  {viewer}", top=True, band=band, scale=scale, thickness=thickness)
+    when = f"viewed {viewed_at:%Y-%m-%d %H:%M:%S} UTC"
     if captured_at is not None:
-        bottom = f"{viewer}  captured {captured_at:%Y-%m-%d %H:%M:%S} UTC"
-        frame[height - band :] = 0
-        cv2.putText(
-            frame, bottom, (8, height - 10), FONT, scale, (255, 255, 255), thickness, cv2.LINE_AA
-        )
-    # A diagonal name across the picture: a crop of the bands does not remove it.
+        when += f"  captured {captured_at:%H:%M:%S.%f}"[:-3] + " UTC"
+    _band(frame, when, top=False, band=band, scale=scale, thickness=thickness)
+    # The name across the picture, translucent: a crop of the bands does not remove it.
     overlay = frame.copy()
+    big = _fitted(viewer, width * 3 // 4, scale * 2, thickness * 2)
     cv2.putText(
-        overlay, viewer, (width // 8, height // 2), FONT, scale * 2, (255, 255, 255),
+        overlay, viewer, (width // 8, height // 2), FONT, big, (255, 255, 255),
         thickness * 2, cv2.LINE_AA,
     )  # fmt: skip
     cv2.addWeighted(overlay, 0.35, frame, 0.65, 0, dst=frame)
