@@ -93,7 +93,9 @@ def unmask_request(
             errors["ends_at"] = "Ask for at most 24 hours of footage: scope it to the incident."
         live_minutes = None
     elif mode == UnmaskGrant.Mode.LIVE:
-        if not live_minutes or live_minutes < 1:
+        if not has_permission(actor, Perm.VIEW_LIVE_VIDEO):
+            errors["mode"] = "You do not watch live video: ask for recorded footage."
+        elif not live_minutes or live_minutes < 1:
             errors["live_minutes"] = "Say for how many minutes."
         elif live_minutes > policy.max_live_minutes:
             errors["live_minutes"] = f"A live un-mask lasts at most {policy.max_live_minutes} min."
