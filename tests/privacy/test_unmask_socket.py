@@ -6,6 +6,7 @@ ever opens one."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import cv2
 import numpy as np
@@ -14,8 +15,11 @@ import redis
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import connections
+from django.utils import timezone
 
 from compliance.models import AccessEvent, AccessKind
+from privacy.models import UnmaskGrant
 from privacy.services.unmask import unmask_approve, unmask_revoke
 from tests.analytics.helpers import asgi_socket, session_cookie, socket_close_code
 from tests.privacy.unmask_helpers import World, scene_frame
@@ -28,7 +32,10 @@ WITHIN = 1.0  # seconds: how soon an open un-masked view must close after a revo
 
 @pytest.fixture
 def world():
-    return World()
+    yield World()
+    # The consumers' database calls ran on asgiref's one sync thread: close its connection,
+    # or it would outlive the test database.
+    asyncio.run(sync_to_async(connections.close_all)())
 
 
 def _live_grant(world):
@@ -103,5 +110,20 @@ def test_nobody_but_the_requester_opens_the_socket(world):
             assert await refused(user, grant.pk, world.camera.pk) == 4404
         assert await refused(world.guard, grant.pk, world.office.pk) == 4404
         assert await refused(world.guard, recorded.pk + 1000, world.camera.pk) == 4404
+
+    asyncio.run(scenario())
+
+
+def test_an_open_live_view_closes_when_its_grant_expires(world):
+    grant = _live_grant(world)
+    # A grant about to lapse: the socket closes at its expiry, with no sweep or event.
+    UnmaskGrant.objects.filter(pk=grant.pk).update(expires_at=timezone.now() + timedelta(seconds=2))
+    cookie = session_cookie(world.guard)
+
+    async def scenario():
+        socket = asgi_socket(f"/ws/unmask/{grant.pk}/{world.camera.pk}/", cookie)
+        connected, code = await socket.connect()
+        assert connected, code
+        assert await socket_close_code(socket, timeout=10) == 4404
 
     asyncio.run(scenario())
