@@ -315,7 +315,8 @@ class FramePipeline:
             jpeg_bytes = jpeg.tobytes()
             state.clip.append((sample.captured_at, jpeg_bytes))
             original = None
-            live_until = state.config.unmask_live_until
+            # (A state built without a configuration, as tests build them, has no un-mask.)
+            live_until = getattr(state.config, "unmask_live_until", None)
             if live_until is not None and time.time() < live_until:
                 ok, encoded = cv2.imencode(
                     ".jpg", masked[index], [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
