@@ -306,14 +306,7 @@ class FramePipeline:
             held_faces, held_plates = state.redaction.update(
                 faces[index], plates[index], at=sample.captured_at, width=width, height=height
             )
-            anonymised = state.anonymizer.redact(masked[index], held_faces, held_plates)
-            ok, jpeg = cv2.imencode(
-                ".jpg", anonymised.image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
-            )
-            if not ok:
-                continue
-            jpeg_bytes = jpeg.tobytes()
-            state.clip.append((sample.captured_at, jpeg_bytes))
+            # Before redaction, which works in place on the frame.
             original = None
             # (A state built without a configuration, as tests build them, has no un-mask.)
             live_until = getattr(state.config, "unmask_live_until", None)
@@ -322,6 +315,14 @@ class FramePipeline:
                     ".jpg", masked[index], [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
                 )
                 original = encoded.tobytes() if ok else None
+            anonymised = state.anonymizer.redact(masked[index], held_faces, held_plates)
+            ok, jpeg = cv2.imencode(
+                ".jpg", anonymised.image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
+            )
+            if not ok:
+                continue
+            jpeg_bytes = jpeg.tobytes()
+            state.clip.append((sample.captured_at, jpeg_bytes))
             yield AnalysedFrame(
                 state, sample.captured_at, jpeg_bytes, hits_by_index[index], original
             )

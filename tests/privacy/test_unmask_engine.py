@@ -66,3 +66,53 @@ def test_outputs_publish_originals_only_to_the_unmask_channel():
     assert (live_channel(990), b"original") not in received
     assert received.count((live_channel(990), b"anonymised")) == 2
     assert client.get(live_channel(990) + ":last") == b"anonymised"
+
+
+def test_the_pipeline_keeps_the_original_only_while_a_live_unmask_is_open():
+    import time
+
+    import cv2
+    import numpy as np
+
+    from analytics.rules import RuleEngine
+    from analytics.worker.ingest import Sample
+    from analytics.worker.pipeline import CameraState, FramePipeline
+    from cameras.demo.scenes import render_scene
+    from privacy.anonymizer import Anonymizer
+    from tests.analytics.test_pipeline_carry_over import SPEC, _Scripted
+
+    scene = next(iter(render_scene(SPEC)))
+    (plate,) = scene.plate_boxes
+    box = (plate.x, plate.y, plate.x + plate.w, plate.y + plate.h)
+    plates, faces = _Scripted("plate", [box]), _Scripted("face", [])
+    pipeline = FramePipeline(
+        face_detector=faces, plate_detector=plates, people_detector=_Scripted("person", [])
+    )
+    state = CameraState(
+        camera_id=5,
+        config=SimpleNamespace(unmask_live_until=time.time() + 60),
+        stream=None,
+        rules=RuleEngine([], camera_id=5),
+        anonymizer=Anonymizer(face_detector=faces, plate_detector=plates),
+    )
+
+    def analysed(index):
+        (frame,) = pipeline.process([(state, Sample(scene.image, 1000.0 + index, index))])
+        return frame
+
+    def plate_difference(jpeg) -> float:
+        image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR).astype(np.int16)
+        x1, y1, x2, y2 = box
+        return float(np.abs(image[y1:y2, x1:x2] - scene.image[y1:y2, x1:x2]).mean())
+
+    open_frame = analysed(0)
+    assert open_frame.original_jpeg is not None
+    # The plate as filmed (JPEG's loss aside) in the original; redacted in the anonymised one.
+    original, anonymised = (
+        plate_difference(open_frame.original_jpeg),
+        plate_difference(open_frame.jpeg),
+    )
+    assert original * 2 < anonymised, (original, anonymised)
+
+    state.config = SimpleNamespace(unmask_live_until=time.time() - 1)  # lapsed
+    assert analysed(1).original_jpeg is None
