@@ -14,6 +14,7 @@ WALL, ALERTS, REVIEW = "analytics:wall", "analytics:alert-list", "analytics:revi
 CAMERAS, SITES = "cameras:camera-list", "cameras:site-list"
 USERS, AUDIT, API = "accounts:user-list", "compliance:access-event-list", "api-docs"
 HOLDS = "privacy:hold-list"
+UNMASK = "privacy:unmask-home"
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(USERS, "Users", ("accounts.change_user",)),
     MenuItem(AUDIT, "Audit trail", ("compliance.view_accessevent",)),
     MenuItem(HOLDS, "Legal holds", (Perm.PLACE_LEGAL_HOLD, "privacy.view_legalhold")),
+    MenuItem(
+        UNMASK, "Un-masks", (Perm.REQUEST_UNMASK, Perm.APPROVE_UNMASK, "privacy.view_unmaskgrant")
+    ),
     # The API serves integrations over the whole estate.
     MenuItem(API, "API", ("cameras.view_camera",)),
 )

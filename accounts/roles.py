@@ -21,7 +21,7 @@ class Role(models.TextChoices):
 ROLE_ORDER = [Role.GUARD, Role.SUPERVISOR, Role.DPO, Role.ADMIN]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
-    Role.GUARD: ["cameras.view_live_video", "analytics.triage_alert"],
+    Role.GUARD: ["cameras.view_live_video", "analytics.triage_alert", "privacy.request_unmask"],
     Role.SUPERVISOR: [
         "cameras.view_live_video",
         "analytics.triage_alert",
@@ -29,6 +29,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "analytics.tune_rule",
         "privacy.place_legal_hold",
         "privacy.view_legalhold",
+        "privacy.request_unmask",
+        "privacy.approve_unmask",
     ],
     Role.DPO: [
         "accounts.require_mfa",  # DPO and Admin see everything: a password is not enough
@@ -49,6 +51,10 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "privacy.view_legalhold",
         "privacy.view_deletionrecord",
         "cameras.approve_retention",
+        "privacy.approve_unmask",
+        "privacy.revoke_unmask",
+        "privacy.set_unmask_policy",
+        "privacy.view_unmaskgrant",
     ],
     Role.ADMIN: [
         "accounts.require_mfa",

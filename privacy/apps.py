@@ -12,7 +12,9 @@ class PrivacyConfig(AppConfig):
 def _register_audited_models() -> None:
     """What is blacked out before anything is detected or shown is audited."""
     from compliance.audit import audit_register
-    from privacy.models import LegalHold, PrivacyMask
+    from privacy.models import LegalHold, PrivacyMask, UnmaskGrant, UnmaskPolicy
 
     audit_register(PrivacyMask, exclude_fields=["updated_at"])
     audit_register(LegalHold, m2m_fields={"cameras"})
+    audit_register(UnmaskGrant, m2m_fields={"cameras"})
+    audit_register(UnmaskPolicy, exclude_fields=["updated_at"])

@@ -58,6 +58,10 @@ class Perm:
     RUN_REPORT = "compliance.run_report"  # audit reports and exports (DPO)
     PLACE_LEGAL_HOLD = "privacy.place_legal_hold"  # keep footage from retention (sup., DPO)
     APPROVE_RETENTION = "cameras.approve_retention"  # retention beyond 72 h takes effect (DPO)
+    REQUEST_UNMASK = "privacy.request_unmask"  # ask to see original video (guards, sup.)
+    APPROVE_UNMASK = "privacy.approve_unmask"  # decide another's un-mask request (sup., DPO)
+    REVOKE_UNMASK = "privacy.revoke_unmask"  # end an un-mask grant at once (DPO)
+    SET_UNMASK_POLICY = "privacy.set_unmask_policy"  # the longest grant and live un-mask (DPO)
     # Not a power but a duty: holders must verify a second factor (vms/middleware/mfa.py).
     REQUIRE_MFA = "accounts.require_mfa"
 

@@ -51,6 +51,13 @@ def live_last_key(camera_id: int) -> str:
     return live_channel(camera_id) + ":last"
 
 
+def live_original_channel(camera_id: int) -> str:
+    """The Redis pub/sub channel for a camera's *original* live JPEG frames. The engine
+    publishes to it only while the camera has an active live un-mask grant; only the un-mask
+    socket (which re-checks the grant and watermarks every frame) reads it."""
+    return f"{redis_prefix()}:unmask-live:{camera_id}"
+
+
 def camera_group(camera_id: int) -> str:
     return f"veil.camera.{camera_id}"
 

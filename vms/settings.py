@@ -174,6 +174,7 @@ CELERY_BEAT_SCHEDULE = {
     "audit-checkpoint": {"task": "compliance.tasks.audit_checkpoint", "schedule": 3600.0},
     # The review's and reports' statistics (analytics.services.rollups): a minute behind.
     "stats-rollup": {"task": "analytics.tasks.stats_rollup_refresh", "schedule": 60.0},
+    "unmask-expire": {"task": "privacy.tasks.unmask_grants_expire", "schedule": 60.0},
 }
 # Alert rows (the AI decision log) outlive their media: at least 183 days (EU AI Act, Art 26).
 DECISION_LOG_RETENTION_DAYS = env.int("VMS_DECISION_LOG_RETENTION_DAYS", default=183)

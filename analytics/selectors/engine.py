@@ -12,6 +12,7 @@ from analytics.rules import RuleSpec
 from cameras.models import Camera
 from cameras.sources import source_url_with_credentials
 from privacy.models import PrivacyMask
+from privacy.selectors import unmask_live_until_by_camera
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,9 @@ class CameraAnalyticsConfig:
     privacy_masks: tuple[tuple[tuple[float, float], ...], ...]
     rules: tuple[RuleSpec, ...]
     version: str
+    # While set (a Unix time), an approved live un-mask is open on the camera: the engine also
+    # publishes its original frames, for the un-mask socket only, until then.
+    unmask_live_until: float | None = None
 
 
 def cameras_for_analytics() -> list[int]:
@@ -41,7 +45,7 @@ def camera_config_version(camera_id: int) -> str:
 
 
 def camera_config_versions(camera_ids) -> dict[int, str]:
-    """:func:`camera_config_version` of many cameras in four queries, however many they are
+    """:func:`camera_config_version` of many cameras in five queries, however many they are
     (the worker's safety resync compares those of every camera it holds)."""
     camera_ids = list(camera_ids)
     cameras = Camera.objects.filter(pk__in=camera_ids).values_list(
@@ -58,6 +62,7 @@ def camera_config_versions(camera_ids) -> dict[int, str]:
         .values_list("camera_id", "zone__points")
     ):
         zones.setdefault(camera_id, []).append(points)
+    live_unmasks = unmask_live_until_by_camera(camera_ids)
     versions = {}
     for camera_id, updated_at, enabled, analytics_enabled, time_zone in cameras:
         parts = [
@@ -68,6 +73,7 @@ def camera_config_versions(camera_ids) -> dict[int, str]:
             rules.get(camera_id, (None, 0)),
             masks.get(camera_id, (None, 0)),
             zones.get(camera_id, []),
+            live_unmasks.get(camera_id),
         ]
         versions[camera_id] = hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
     return versions
@@ -135,6 +141,7 @@ def camera_analytics_configs(camera_ids) -> dict[int, CameraAnalyticsConfig]:
     ):
         masks.setdefault(camera_id, []).append(tuple(tuple(p) for p in points))
     versions = camera_config_versions(camera_ids)
+    live_unmasks = unmask_live_until_by_camera(camera_ids)
     return {
         pk: CameraAnalyticsConfig(
             camera_id=pk,
@@ -145,6 +152,7 @@ def camera_analytics_configs(camera_ids) -> dict[int, CameraAnalyticsConfig]:
             privacy_masks=tuple(masks.get(pk, ())),
             rules=tuple(rules.get(pk, ())),
             version=versions.get(pk, "gone"),
+            unmask_live_until=live_unmasks[pk].timestamp() if pk in live_unmasks else None,
         )
         for pk, url, username, password, fps, anonymize_mode in cameras
     }

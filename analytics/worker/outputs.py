@@ -25,7 +25,7 @@ from analytics.worker.redis_link import RedisLink
 from cameras.models import CameraStatus
 from cameras.services.status import camera_status_record
 from privacy.video import h264_bytes
-from vms.realtime import live_channel, live_last_key
+from vms.realtime import live_channel, live_last_key, live_original_channel
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,8 @@ class Outputs:
                 self._raise, state.camera_id, hit, frame.jpeg, clip, state.config.fps
             )
         self._publish_live(state.camera_id, frame.jpeg)
+        if frame.original_jpeg is not None:
+            self._publish_original(state.camera_id, frame.original_jpeg)
         if state.reported_online is not True or time.time() - state.reported_at > (
             STATUS_REFRESH_SECONDS
         ):
@@ -112,6 +114,16 @@ class Outputs:
             pipe.publish(live_channel(camera_id), jpeg)
             pipe.set(live_last_key(camera_id), jpeg, px=LIVE_FRAME_TTL_MS)
             pipe.execute()
+        except redis.RedisError as error:
+            self.link.lost(error)
+
+    def _publish_original(self, camera_id: int, jpeg: bytes) -> None:
+        """An original frame, for the un-mask socket alone (it re-checks the grant and
+        watermarks): published, never kept as a "last frame" a later viewer could read."""
+        if not self.link.available:
+            return
+        try:
+            self.link.client.publish(live_original_channel(camera_id), jpeg)
         except redis.RedisError as error:
             self.link.lost(error)
 

@@ -91,6 +91,9 @@ class AnalysedFrame:
     captured_at: float
     jpeg: bytes
     hits: list[RuleHit]
+    # Only while a live un-mask is open on the camera: the frame before redaction (privacy
+    # masks still black: they cover what the camera must never film, whoever asks).
+    original_jpeg: bytes | None = None
 
 
 def people_from_faces(faces: list[Detection], width: int, height: int) -> list[Detection]:
@@ -303,6 +306,15 @@ class FramePipeline:
             held_faces, held_plates = state.redaction.update(
                 faces[index], plates[index], at=sample.captured_at, width=width, height=height
             )
+            # Before redaction, which works in place on the frame.
+            original = None
+            # (A state built without a configuration, as tests build them, has no un-mask.)
+            live_until = getattr(state.config, "unmask_live_until", None)
+            if live_until is not None and time.time() < live_until:
+                ok, encoded = cv2.imencode(
+                    ".jpg", masked[index], [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
+                )
+                original = encoded.tobytes() if ok else None
             anonymised = state.anonymizer.redact(masked[index], held_faces, held_plates)
             ok, jpeg = cv2.imencode(
                 ".jpg", anonymised.image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
@@ -311,7 +323,9 @@ class FramePipeline:
                 continue
             jpeg_bytes = jpeg.tobytes()
             state.clip.append((sample.captured_at, jpeg_bytes))
-            yield AnalysedFrame(state, sample.captured_at, jpeg_bytes, hits_by_index[index])
+            yield AnalysedFrame(
+                state, sample.captured_at, jpeg_bytes, hits_by_index[index], original
+            )
 
     def camera_down(self, state: CameraState) -> list[RuleHit]:
         """What the rules make of a camera that stopped sending frames (a health alert)."""

@@ -273,6 +273,7 @@ NAVIGATION = {
         ("analytics:wall", "Live wall"),
         ("analytics:alert-list", "Alerts"),
         ("cameras:camera-list", "Cameras"),
+        ("privacy:unmask-home", "Un-masks"),
     ],
     Role.SUPERVISOR: [
         ("analytics:wall", "Live wall"),
@@ -280,6 +281,7 @@ NAVIGATION = {
         ("analytics:review", "Review"),
         ("cameras:camera-list", "Cameras"),
         ("privacy:hold-list", "Legal holds"),
+        ("privacy:unmask-home", "Un-masks"),
     ],
     Role.DPO: [
         ("analytics:alert-list", "Alerts"),
@@ -288,6 +290,7 @@ NAVIGATION = {
         ("cameras:site-list", "Sites"),
         ("compliance:access-event-list", "Audit trail"),
         ("privacy:hold-list", "Legal holds"),
+        ("privacy:unmask-home", "Un-masks"),
         ("api-docs", "API"),
     ],
     Role.ADMIN: [
@@ -340,7 +343,7 @@ def test_navigation_follows_permissions_not_role_names(client, world):
     guard.groups.get().permissions.remove(Permission.objects.get(codename="view_live_video"))
     body = _page(client, guard, reverse("cameras:camera-list"))
     nav = re.search(r'<nav class="main-nav".*?</nav>', body, re.S).group(0)
-    assert re.findall(r">([^<]+)</a>", nav) == ["Alerts", "Cameras"]
+    assert re.findall(r">([^<]+)</a>", nav) == ["Alerts", "Cameras", "Un-masks"]
     assert client.get(reverse("home")).url == reverse("cameras:camera-list")
     # Still triaging: the open-alert count stays, and leads to the alert list instead.
     assert f'href="{reverse("analytics:alert-list")}" data-count="3"' in body

@@ -147,6 +147,8 @@ class Veil:
     supervisor: object
     admin: object  # enrolled in MFA, as the role requires: logs in with a TOTP code
     crafted: dict[str, list[int]] = field(default_factory=dict)
+    #: Where the servers keep media (write footage there with ``override_settings``).
+    media_root: Path | None = None
     #: username -> hex key of their authenticator (TOTP device), for :func:`login`
     totp_keys: dict[str, str] = field(default_factory=dict)
 
@@ -198,7 +200,7 @@ def veil(
                 log_dir=log_dir,
             )
             worker = workers.start()
-            yield Veil(server=daphne, worker=worker, **data)
+            yield Veil(server=daphne, worker=worker, media_root=media_root, **data)
         finally:
             if workers is not None:
                 workers.stop_all()

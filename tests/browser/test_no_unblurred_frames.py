@@ -17,6 +17,8 @@ at nothing.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import requests
 
@@ -208,3 +210,63 @@ def test_no_page_sends_an_unblurred_frame(veil, demo_media, people, orm):
     assert "snapshot.jpg" in sources or "clip.mp4" in sources, "no face-bearing alert media"
     # And pictures whose original had a plate PP-OCR reads (three characters or more).
     assert check.plate_bearing, "no examined picture came from a frame with a readable plate"
+
+
+def test_no_original_leaves_without_the_viewers_own_grant(veil, people, orm, tmp_path):
+    """The original track exists for nobody without a grant of their own: every role's
+    browser meets 404 on the un-mask player, the segment URL and the API's segment list of
+    another person's active grant and of a pending one; only the grant's requester gets the
+    original, and then watermarked."""
+    from django.test import override_settings
+    from django.utils import timezone
+
+    from accounts.roles import Role
+    from privacy.services.unmask import unmask_approve, unmask_request
+    from tests.factories import UserFactory
+    from tests.privacy.unmask_helpers import REASON, decode_mp4, save_segment
+
+    camera = veil.camera
+    start = (timezone.now() - timedelta(minutes=5)).replace(microsecond=0)
+    with override_settings(MEDIA_ROOT=veil.media_root):
+        segment = save_segment(camera, start)
+    dpo = UserFactory(role=Role.DPO)
+
+    def ask(user):
+        return unmask_request(
+            actor=user,
+            camera_ids=[camera.pk],
+            starts_at=start,
+            ends_at=start + timedelta(minutes=1),
+            reason=REASON,
+        )
+
+    approved = unmask_approve(actor=dpo, grant_id=ask(veil.supervisor).pk, note="Incident.")
+    pending = ask(veil.guard_a)
+
+    def paths(grant) -> list[str]:
+        return [
+            f"/privacy/unmask/{grant.pk}/cameras/{camera.pk}/",
+            f"/privacy/unmask/{grant.pk}/cameras/{camera.pk}/segments/{segment.pk}.mp4",
+            f"/api/v1/unmask-grants/{grant.pk}/cameras/{camera.pk}/segments/",
+        ]
+
+    roles = {
+        "guard-a": veil.guard_a,
+        "supervisor": veil.supervisor,
+        "admin": veil.admin,
+        "guard-b": veil.guard_b,
+    }
+    for label, user in roles.items():
+        page = people.pages.get(label) or people.open(user, label)
+        grants = [pending] if label == "supervisor" else [approved, pending]
+        for grant in grants:
+            for path in paths(grant):
+                response = page.request.get(path)
+                assert response.status == 404, f"{label} {path}: {response.status}"
+                assert b"ftyp" not in response.body()
+    # The requester alone: watermarked.
+    supervisor = people.pages["supervisor"]
+    served = supervisor.request.get(paths(approved)[1])
+    assert served.ok
+    frames = decode_mp4(served.body(), tmp_path)
+    assert frames and (frames[0][:20].max(axis=2) < 40).mean() > 0.5

@@ -138,20 +138,27 @@ CONFIGURATION = [
 # nothing live nor learns a source; the admin configures, watches, and alone sees sources.
 # Both see the whole estate, so both must verify a second factor at log-in. Supervisors and
 # the DPO keep footage from retention (legal holds); only the DPO lets a longer retention apply.
+# Un-masking takes four eyes: guards and supervisors ask, supervisors and the DPO decide (never
+# their own), only the DPO revokes a grant and sets the limits; the admin has no part in it.
 POLICY = {
-    Role.GUARD: {Perm.VIEW_LIVE_VIDEO, Perm.TRIAGE_ALERT},
+    Role.GUARD: {Perm.VIEW_LIVE_VIDEO, Perm.TRIAGE_ALERT, Perm.REQUEST_UNMASK},
     Role.SUPERVISOR: {
         Perm.VIEW_LIVE_VIDEO,
         Perm.TRIAGE_ALERT,
         Perm.OVERRULE_ALERT,
         Perm.TUNE_RULE,
         Perm.PLACE_LEGAL_HOLD,
+        Perm.REQUEST_UNMASK,
+        Perm.APPROVE_UNMASK,
     },
     Role.DPO: {
         Perm.RUN_REPORT,
         Perm.REQUIRE_MFA,
         Perm.PLACE_LEGAL_HOLD,
         Perm.APPROVE_RETENTION,
+        Perm.APPROVE_UNMASK,
+        Perm.REVOKE_UNMASK,
+        Perm.SET_UNMASK_POLICY,
         *AUDIT,
     },
     Role.ADMIN: {
@@ -165,7 +172,7 @@ POLICY = {
 
 
 def test_every_named_capability_is_a_real_permission():
-    assert len(CAPABILITIES) == 9
+    assert len(CAPABILITIES) == 13
     for perm in CAPABILITIES:
         app_label, codename = perm.split(".")
         assert Permission.objects.filter(
