@@ -169,5 +169,24 @@ def _audit_bulk_updates(model: type[models.Model]) -> None:
         manager.__class__ = type(
             f"Audited{manager_class.__name__}",
             (manager_class,),
-            {"_queryset_class": audited_queryset, "__module__": manager_class.__module__},
+            {
+                "_queryset_class": audited_queryset,
+                "__module__": manager_class.__module__,
+                # Migrations see the manager the model declared (auth's use_in_migrations).
+                "deconstruct": _deconstruct_as(manager_class),
+                "__eq__": lambda self, other: (
+                    isinstance(other, manager_class)
+                    and self._constructor_args == other._constructor_args
+                ),
+                "__hash__": manager_class.__hash__,
+            },
         )
+
+
+def _deconstruct_as(manager_class):
+    def deconstruct(self):
+        declared = copy.copy(self)
+        declared.__class__ = manager_class
+        return manager_class.deconstruct(declared)
+
+    return deconstruct
