@@ -172,21 +172,22 @@ def _audit_bulk_updates(model: type[models.Model]) -> None:
             {
                 "_queryset_class": audited_queryset,
                 "__module__": manager_class.__module__,
-                # Migrations see the manager the model declared (auth's use_in_migrations).
-                "deconstruct": _deconstruct_as(manager_class),
-                "__eq__": lambda self, other: (
-                    isinstance(other, manager_class)
-                    and self._constructor_args == other._constructor_args
-                ),
-                "__hash__": manager_class.__hash__,
+                **_seen_by_migrations_as(manager_class),
             },
         )
 
 
-def _deconstruct_as(manager_class):
+def _seen_by_migrations_as(manager_class) -> dict:
+    """Migrations see the manager the model declared (auth's managers are used in them)."""
+
     def deconstruct(self):
         declared = copy.copy(self)
         declared.__class__ = manager_class
         return manager_class.deconstruct(declared)
 
-    return deconstruct
+    def equal(self, other):
+        return (
+            isinstance(other, manager_class) and self._constructor_args == other._constructor_args
+        )
+
+    return {"deconstruct": deconstruct, "__eq__": equal, "__hash__": manager_class.__hash__}
