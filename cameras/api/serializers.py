@@ -95,6 +95,11 @@ class CameraSerializer(serializers.ModelSerializer):
         help_text="What retention applies: as asked, up to what a DPO approved.",
     )
     retention_approved_hours = serializers.IntegerField(read_only=True)
+    analytics_in_use = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="What the camera does with its video, as its privacy notice says it.",
+    )
 
     class Meta:
         model = Camera
@@ -109,6 +114,10 @@ class CameraSerializer(serializers.ModelSerializer):
             "source_password",
             "purpose",
             "lawful_basis",
+            "lawful_basis_note",
+            "subject_categories",
+            "films_public_space",
+            "analytics_in_use",
             "retention_hours",
             "retention_justification",
             "retention_in_effect_hours",

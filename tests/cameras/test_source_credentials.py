@@ -20,7 +20,7 @@ from cameras.models import Camera
 from cameras.services.health import camera_probe
 from cameras.services.registry import camera_register, camera_update
 from tests.cameras.listener import CredentialListener
-from tests.factories import SPECIFIC_PURPOSE, SiteFactory, UserFactory
+from tests.factories import BALANCING_NOTE, SPECIFIC_PURPOSE, SiteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +55,7 @@ def _register(admin, url: str) -> Camera:
         source_password=PASSWORD,
         purpose=SPECIFIC_PURPOSE,
         lawful_basis="legitimate_interests",
+        lawful_basis_note=BALANCING_NOTE,
     )
 
 
