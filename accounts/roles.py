@@ -49,6 +49,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "privacy.view_legalhold",
         "privacy.view_deletionrecord",
         "cameras.approve_retention",
+        "privacy.view_noticeversion",
+        *[f"privacy.{a}_policyversion" for a in ("add", "change", "view", "publish")],
     ],
     Role.ADMIN: [
         "accounts.require_mfa",
@@ -75,6 +77,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
             for a in ("add", "change", "delete", "view")
         ],
         *[f"privacy.{a}_privacymask" for a in ("add", "change", "delete", "view")],
+        "privacy.view_noticeversion",
+        *[f"privacy.{a}_policyversion" for a in ("add", "change", "view")],
     ],
 }
 

@@ -6,13 +6,18 @@ class PrivacyConfig(AppConfig):
     verbose_name = "Privacy: anonymisation"
 
     def ready(self) -> None:
+        from privacy import signals
+
         _register_audited_models()
+        signals.connect()
 
 
 def _register_audited_models() -> None:
     """What is blacked out before anything is detected or shown is audited."""
     from compliance.audit import audit_register
-    from privacy.models import LegalHold, PrivacyMask
+    from privacy.models import LegalHold, NoticeVersion, PolicyVersion, PrivacyMask
 
     audit_register(PrivacyMask, exclude_fields=["updated_at"])
+    audit_register(NoticeVersion, exclude_fields=["content", "printed", "diff"])
+    audit_register(PolicyVersion, exclude_fields=["updated_at", "diff"])
     audit_register(LegalHold, m2m_fields={"cameras"})

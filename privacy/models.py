@@ -189,3 +189,6 @@ class RecordingSegment(models.Model):
     @property
     def duration_seconds(self) -> float:
         return (self.ended_at - self.started_at).total_seconds()
+
+
+from privacy.notice_models import NoticeVersion, PolicyStatus, PolicyVersion  # noqa: E402, F401
