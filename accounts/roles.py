@@ -50,7 +50,10 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "privacy.view_deletionrecord",
         "cameras.approve_retention",
         "privacy.view_noticeversion",
-        *[f"privacy.{a}_policyversion" for a in ("add", "change", "view", "publish")],
+        "privacy.view_policyversion",
+        "privacy.publish_policyversion",  # the DPO publishes what an admin drafted
+        "privacy.view_sign",
+        "privacy.view_signinspection",
     ],
     Role.ADMIN: [
         "accounts.require_mfa",
@@ -79,6 +82,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         *[f"privacy.{a}_privacymask" for a in ("add", "change", "delete", "view")],
         "privacy.view_noticeversion",
         *[f"privacy.{a}_policyversion" for a in ("add", "change", "view")],
+        *[f"privacy.{a}_sign" for a in ("add", "change", "view")],
+        *[f"privacy.{a}_signinspection" for a in ("add", "view")],
     ],
 }
 

@@ -24,7 +24,7 @@ class SiteForm(forms.ModelForm):
 
     class Meta:
         model = Site
-        fields = ["name", "country", "region", "time_zone", "address"]
+        fields = ["name", "country", "region", "time_zone", "address", "signage_enforcement"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
 

@@ -23,6 +23,14 @@ DEFAULT_RETENTION_HOURS = 72
 MIN_BALANCING_NOTE_WORDS = 8
 
 
+class SignageEnforcement(models.TextChoices):
+    """What happens to a camera's analytics while no up-to-date sign announces it."""
+
+    JURISDICTION = "", "As the jurisdiction requires (block where notice is mandatory)"
+    BLOCK = "block", "Block analytics and recording"
+    WARN = "warn", "Warn only"
+
+
 class Site(models.Model):
     """A place with cameras. Its jurisdiction decides which rules apply to them."""
 
@@ -35,6 +43,9 @@ class Site(models.Model):
         max_length=8,
         blank=True,
         help_text="Where the law differs by state (US, CA, AU): its code, e.g. IL.",
+    )
+    signage_enforcement = models.CharField(
+        max_length=8, choices=SignageEnforcement.choices, default="", blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -154,6 +165,9 @@ class Camera(models.Model):
 
     # Analytics and anonymisation.
     analytics_enabled = models.BooleanField(default=True)
+    # Why analytics (live detection and recording) may not run now although enabled, kept by
+    # privacy (no covering, up-to-date sign); empty when nothing holds them. Workers read it.
+    analytics_hold = models.CharField(max_length=300, blank=True, editable=False)
     analytics_fps = models.FloatField(
         default=5.0,
         validators=[MinValueValidator(0.2), MaxValueValidator(30.0)],

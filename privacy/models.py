@@ -192,3 +192,4 @@ class RecordingSegment(models.Model):
 
 
 from privacy.notice_models import NoticeVersion, PolicyStatus, PolicyVersion  # noqa: E402, F401
+from privacy.sign_models import Sign, SignCondition, SignInspection  # noqa: E402, F401

@@ -51,3 +51,43 @@ def policy_history_public() -> list[dict]:
         .order_by("-number")
         .values("number", "effective_date", "published_at")
     )
+
+
+# --- the signage register, for the DPO's desk -----------------------------------------------
+
+
+def cameras_without_covering_sign(*, user):
+    """Enabled cameras the user may see that no printed, up-to-date sign announces."""
+    from cameras.models import Camera
+    from privacy.sign_models import Sign
+
+    covered = Sign.objects.filter(stale=False, printed_at__isnull=False).values("cameras")
+    return (
+        Camera.objects.restrict(user, "view")
+        .filter(enabled=True)
+        .exclude(pk__in=covered)
+        .select_related("site")
+    )
+
+
+def signs_stale(*, user):
+    """Signs that say something no longer true (or failed inspection), until re-printed."""
+    from privacy.sign_models import Sign
+
+    return Sign.objects.restrict(user, "view").filter(stale=True).select_related("site")
+
+
+def sign_inspections_overdue(*, user, today=None) -> list:
+    """Signs whose next inspection is past due, each with ``next_due`` set, oldest first."""
+    from privacy.sign_models import Sign, next_inspection_due
+
+    today = today or timezone.localdate()
+    overdue = []
+    for sign in (
+        Sign.objects.restrict(user, "view").select_related("site").prefetch_related("inspections")
+    ):
+        inspections = list(sign.inspections.all())  # newest first (Meta.ordering)
+        sign.next_due = next_inspection_due(sign, inspections[0] if inspections else None)
+        if sign.next_due < today:
+            overdue.append(sign)
+    return sorted(overdue, key=lambda sign: sign.next_due)

@@ -28,7 +28,7 @@ CAMERA_NOTICE_FIELDS = (
     "face_recognition_enabled",
     "plate_recognition_enabled",
 )
-SITE_NOTICE_FIELDS = ("name", "address", "country", "region")
+SITE_NOTICE_FIELDS = ("name", "address", "country", "region", "signage_enforcement")
 FIELD_WORDS = {
     "retention_approved_hours": "retention approved",
     "site_id": "site",
@@ -76,10 +76,12 @@ def _camera_saved(sender, instance: Camera, created: bool, raw: bool = False, **
     if not changed:
         return
     from privacy.services.notices import notice_publish
+    from privacy.services.signs import camera_analytics_holds_refresh
 
     verb = "registered" if created else f"changed ({_words(changed)})"
     cause = f"Camera “{instance.name}” {verb}"
     notice_publish(site_id=instance.site_id, cause=cause)
+    camera_analytics_holds_refresh(site_id=instance.site_id)
     old_site = before.get("site_id")
     if old_site not in (None, _UNKNOWN, instance.site_id):
         notice_publish(site_id=old_site, cause=f"Camera “{instance.name}” moved to another site")
@@ -93,12 +95,23 @@ def _site_saved(sender, instance: Site, created: bool, raw: bool = False, **kwar
     if not changed:
         return
     from privacy.services.notices import notice_publish
+    from privacy.services.signs import camera_analytics_holds_refresh
 
     verb = "created" if created else f"changed ({_words(changed)})"
     notice_publish(site_id=instance.pk, cause=f"Site “{instance.name}” {verb}")
+    camera_analytics_holds_refresh(site_id=instance.pk)
+
+
+def _notice_published(sender, version, previous, **kwargs) -> None:
+    from privacy.services.signs import signs_mark_stale
+
+    signs_mark_stale(version=version)
 
 
 def connect() -> None:
+    from privacy.services.notices import notice_published
+
+    notice_published.connect(_notice_published, dispatch_uid="privacy-signs-stale")
     post_init.connect(_remember_camera, sender=Camera, dispatch_uid="privacy-notice-camera-init")
     post_init.connect(_remember_site, sender=Site, dispatch_uid="privacy-notice-site-init")
     post_save.connect(_camera_saved, sender=Camera, dispatch_uid="privacy-notice-camera-saved")

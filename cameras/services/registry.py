@@ -27,7 +27,7 @@ from vms.permissions import (
 )
 from vms.realtime import send_to_camera_on_commit, send_to_user_on_commit
 
-SITE_FIELDS = ("name", "address", "time_zone", "country", "region")
+SITE_FIELDS = ("name", "address", "time_zone", "country", "region", "signage_enforcement")
 CAMERA_FIELDS = (
     "name",
     "site",

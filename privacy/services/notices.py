@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import difflib
 
+from auditlog import get_logentry_model
 from auditlog.context import auditlog_value
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.signals import pre_save
 from django.dispatch import Signal
+from django.dispatch.dispatcher import _make_id
 from django.utils import timezone
 
 from cameras.models import Site
@@ -42,8 +45,16 @@ def lines_diff(before: list[str], after: list[str]) -> list[list[str]]:
 
 
 def _current_actor(actor):
+    """``actor``, or else the one django-auditlog attributes changes to right now.
+
+    auditlog never resets its context variable, so a value left from an earlier request or
+    task may linger: it counts only while its ``set_actor`` block is open (its receiver
+    still connected)."""
     if actor is None:
-        actor = (auditlog_value.get(None) or {}).get("actor")
+        context = auditlog_value.get(None) or {}
+        key = (context.get("signal_duid"), _make_id(get_logentry_model()))
+        if any(receiver[0] == key for receiver in pre_save.receivers):
+            actor = context.get("actor")
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
@@ -70,6 +81,8 @@ def notice_publish(*, site_id: int, cause: str, actor=None) -> NoticeVersion | N
     previous = NoticeVersion.objects.filter(site=site).order_by("-number").first()
     if previous is not None and previous.content == content:
         return None
+    if previous is None and not content["cameras"]:
+        return None  # nobody is filmed here yet: nothing to tell
     actor = _current_actor(actor)
     version = NoticeVersion.objects.create(
         site=site,

@@ -37,6 +37,8 @@ DEMO_SITES = {
         "time_zone": "Europe/London",
         "country": "GB",
         "region": "",
+        # The demo has no printed signs: analytics run, the gap is flagged.
+        "signage_enforcement": "warn",
         "after_hours": (time(19, 0), time(7, 0)),
     },
     "Warehouse North": {
@@ -44,6 +46,7 @@ DEMO_SITES = {
         "time_zone": "America/Chicago",
         "country": "US",
         "region": "IL",
+        "signage_enforcement": "warn",
         "after_hours": (time(22, 0), time(6, 0)),  # the warehouse camera's stated purpose
     },
 }
