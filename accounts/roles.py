@@ -54,6 +54,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "privacy.publish_policyversion",  # the DPO publishes what an admin drafted
         "privacy.view_sign",
         "privacy.view_signinspection",
+        "privacy.view_dpia",
+        "privacy.decide_dpia",
     ],
     Role.ADMIN: [
         "accounts.require_mfa",
@@ -84,6 +86,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         *[f"privacy.{a}_policyversion" for a in ("add", "change", "view")],
         *[f"privacy.{a}_sign" for a in ("add", "change", "view")],
         *[f"privacy.{a}_signinspection" for a in ("add", "view")],
+        *[f"privacy.{a}_dpia" for a in ("add", "change", "view")],
     ],
 }
 

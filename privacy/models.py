@@ -191,5 +191,7 @@ class RecordingSegment(models.Model):
         return (self.ended_at - self.started_at).total_seconds()
 
 
+# The transparency and accountability records, in modules of their own (the app's models).
+from privacy.dpia_models import Dpia, DpiaAnalytic, DpiaStatus  # noqa: E402, F401
 from privacy.notice_models import NoticeVersion, PolicyStatus, PolicyVersion  # noqa: E402, F401
 from privacy.sign_models import Sign, SignCondition, SignInspection  # noqa: E402, F401

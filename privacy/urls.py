@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from privacy import views, views_public
+from privacy import views, views_public, views_records, views_signs
 
 app_name = "privacy"
 
@@ -8,6 +8,16 @@ urlpatterns = [
     path("holds/", views.hold_list, name="hold-list"),
     path("holds/<int:pk>/", views.hold_detail, name="hold-detail"),
     path("deletions/", views.deletion_list, name="deletion-list"),
+    path("records/", views_records.records_page, name="records"),
+    path("assessment/<slug:name>/", views_records.assessment_page, name="assessment"),
+    path("assessment/<slug:name>.pdf", views_records.assessment_pdf, name="assessment-pdf"),
+    path("signs/", views_signs.sign_list, name="sign-list"),
+    path("signs/new/", views_signs.sign_create, name="sign-create"),
+    path("signs/<int:pk>/", views_signs.sign_detail, name="sign-detail"),
+    path("signs/<int:pk>/print/", views_signs.sign_print, name="sign-print"),
+    re_path(
+        r"^records\.(?P<fmt>pdf|csv)$", views_records.records_download, name="records-download"
+    ),
     # Public: what the signs' QR codes point to.
     path("notice/<int:site_id>/", views_public.notice_current, name="notice"),
     path("notice/<int:site_id>/v<int:number>/", views_public.notice_version, name="notice-version"),

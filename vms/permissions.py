@@ -59,6 +59,7 @@ class Perm:
     PLACE_LEGAL_HOLD = "privacy.place_legal_hold"  # keep footage from retention (sup., DPO)
     APPROVE_RETENTION = "cameras.approve_retention"  # retention beyond 72 h takes effect (DPO)
     PUBLISH_POLICY = "privacy.publish_policyversion"  # a privacy-policy version (DPO)
+    DECIDE_DPIA = "privacy.decide_dpia"  # approve or reject a DPIA (DPO)
     # Not a power but a duty: holders must verify a second factor (vms/middleware/mfa.py).
     REQUIRE_MFA = "accounts.require_mfa"
 

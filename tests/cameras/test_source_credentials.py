@@ -99,6 +99,7 @@ def _edit(path: str, admin, camera: Camera, url: str, username: str = "", passwo
                 "source_password": password,
                 "purpose": camera.purpose,
                 "lawful_basis": camera.lawful_basis,
+                "lawful_basis_note": camera.lawful_basis_note,
                 "retention_hours": camera.retention_hours,
                 "enabled": "on",
                 "analytics_enabled": "on",
