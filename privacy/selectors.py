@@ -91,3 +91,17 @@ def sign_inspections_overdue(*, user, today=None) -> list:
         if sign.next_due < today:
             overdue.append(sign)
     return sorted(overdue, key=lambda sign: sign.next_due)
+
+
+def dpias_due_for_review(*, user, within_days: int = 30):
+    """Approved DPIAs whose review date is past or within ``within_days``, soonest first."""
+    import datetime
+
+    from privacy.dpia_models import Dpia, DpiaStatus
+
+    horizon = timezone.localdate() + datetime.timedelta(days=within_days)
+    return (
+        Dpia.objects.restrict(user, "view")
+        .filter(status=DpiaStatus.APPROVED, review_date__lte=horizon)
+        .order_by("review_date")
+    )
