@@ -51,7 +51,7 @@ class SignForm(forms.Form):
         help_text="The cameras whose field of view the sign announces.",
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
-    installed_on = forms.DateField(widget=forms.DateInput(attrs=DATE))
+    installed_on = forms.DateField(widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     inspection_interval_days = forms.IntegerField(min_value=1, max_value=366, initial=90)
     photo = forms.ImageField(required=False, help_text="Faces and plates are blurred on upload.")
 
@@ -63,8 +63,10 @@ class SignForm(forms.Form):
 
 class SignInspectionForm(forms.Form):
     condition = forms.ChoiceField(choices=[])
-    inspected_on = forms.DateField(widget=forms.DateInput(attrs=DATE))
-    next_due = forms.DateField(required=False, widget=forms.DateInput(attrs=DATE))
+    inspected_on = forms.DateField(widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
+    next_due = forms.DateField(
+        required=False, widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d")
+    )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     photo = forms.ImageField(required=False, help_text="Faces and plates are blurred on upload.")
 

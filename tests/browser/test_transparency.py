@@ -50,9 +50,11 @@ def test_sign_print_qr_notice_and_a_retention_change(veil, people, orm, chromium
     admin.select_option("select[name=site]", str(site.pk))
     admin.fill("input[name=location]", "Dock gate, left post")
     admin.select_option("select[name=cameras]", str(camera.pk))
+    assert admin.input_value("input[name=installed_on]")  # today, as the form suggests
     admin.set_input_files("input[name=photo]", str(photo))
-    with admin.expect_navigation():
-        admin.click("main form button[type=submit]")
+    # The photo is anonymised in the request: the first one loads the detectors.
+    with admin.expect_navigation(timeout=90_000):
+        admin.click("main form button[type=submit]", timeout=90_000)
     assert "/privacy/signs/" in admin.url and "Current: printed from notice version" in (
         admin.inner_text("#sign-state")
     )
