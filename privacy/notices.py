@@ -205,8 +205,11 @@ def notice_lines(content: dict) -> list[str]:
     """The notice as lines of text, in page order: what a diff between versions compares."""
     site, controller = content["site"], content["controller"]
     lines = [f"Site: {site['name']}", f"Address: {site['address']}"]
-    lines += [f"Controller: {controller['name']}", f"Contact: {controller['contact']}"]
-    lines.append(f"Data protection officer: {controller['dpo_contact']}")
+    lines.append(f"Controller: {controller['name']}")
+    if controller["contact"]:
+        lines.append(f"Contact: {controller['contact']}")
+    if controller["dpo_contact"]:
+        lines.append(f"Data protection officer: {controller['dpo_contact']}")
     for camera in content["cameras"]:
         prefix = f"Camera {camera['name']}:"
         lines.append(f"{prefix} purpose: {camera['purpose']}")
