@@ -88,12 +88,14 @@ def run(args) -> None:
     for n in range(args.versions):
         first.name = f"Camera 000 rev {n}"
         first.save()  # each rename publishes a new version
-    client = Client()
+    client = Client(SERVER_NAME="localhost")
     for label, url in (
         ("current", reverse("privacy:notice", args=[site.pk])),
         ("version 1", reverse("privacy:notice-version", args=[site.pk, 1])),
     ):
-        client.get(url)  # warm
+        warm = client.get(url)
+        if warm.status_code != 200:
+            raise SystemExit(f"{url}: {warm.status_code}")
         times, queries = [], 0
         for _ in range(args.requests):
             with CaptureQueriesContext(connection) as captured:

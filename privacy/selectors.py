@@ -22,6 +22,16 @@ def notice_version_public(*, site_id: int, number: int | None = None) -> NoticeV
     return version
 
 
+def notice_latest_number(*, site_id: int) -> int | None:
+    """The number of the site's current notice version, or None before the first."""
+    return (
+        NoticeVersion.objects.filter(site_id=site_id)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+
+
 def notice_history_public(*, site_id: int) -> list[dict]:
     """Every published version of the site's notice, newest first (number, date, cause)."""
     return list(
