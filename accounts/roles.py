@@ -55,6 +55,13 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "privacy.revoke_unmask",
         "privacy.set_unmask_policy",
         "privacy.view_unmaskgrant",
+        "privacy.view_noticeversion",
+        "privacy.view_policyversion",
+        "privacy.publish_policyversion",  # the DPO publishes what an admin drafted
+        "privacy.view_sign",
+        "privacy.view_signinspection",
+        "privacy.view_dpia",
+        "privacy.decide_dpia",
     ],
     Role.ADMIN: [
         "accounts.require_mfa",
@@ -81,6 +88,11 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
             for a in ("add", "change", "delete", "view")
         ],
         *[f"privacy.{a}_privacymask" for a in ("add", "change", "delete", "view")],
+        "privacy.view_noticeversion",
+        *[f"privacy.{a}_policyversion" for a in ("add", "change", "view")],
+        *[f"privacy.{a}_sign" for a in ("add", "change", "view")],
+        *[f"privacy.{a}_signinspection" for a in ("add", "view")],
+        *[f"privacy.{a}_dpia" for a in ("add", "change", "view")],
     ],
 }
 

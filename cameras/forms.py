@@ -8,7 +8,7 @@ import zoneinfo
 
 from django import forms
 
-from cameras.models import Camera, Site
+from cameras.models import Camera, Site, SubjectCategory
 from cameras.sources import split_credentials
 from cameras.validators import validate_camera_source
 from vms.redaction import has_secrets
@@ -24,7 +24,7 @@ class SiteForm(forms.ModelForm):
 
     class Meta:
         model = Site
-        fields = ["name", "country", "region", "time_zone", "address"]
+        fields = ["name", "country", "region", "time_zone", "address", "signage_enforcement"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
 
@@ -54,6 +54,13 @@ class CameraForm(forms.ModelForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=False),
     )
 
+    subject_categories = forms.MultipleChoiceField(
+        label="People filmed",
+        choices=SubjectCategory.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     class Meta:
         model = Camera
         fields = [
@@ -62,6 +69,9 @@ class CameraForm(forms.ModelForm):
             "source_url",
             "purpose",
             "lawful_basis",
+            "lawful_basis_note",
+            "subject_categories",
+            "films_public_space",
             "retention_hours",
             "retention_justification",
             "enabled",
@@ -78,6 +88,7 @@ class CameraForm(forms.ModelForm):
         widgets = {
             "source_url": forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
             "purpose": forms.Textarea(attrs={"rows": 3}),
+            "lawful_basis_note": forms.Textarea(attrs={"rows": 3}),
             "retention_justification": forms.Textarea(attrs={"rows": 2}),
         }
 
@@ -89,6 +100,9 @@ class CameraForm(forms.ModelForm):
         "source_password",
         "purpose",
         "lawful_basis",
+        "lawful_basis_note",
+        "subject_categories",
+        "films_public_space",
         "retention_hours",
         "retention_justification",
         "enabled",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -19,6 +20,15 @@ from vms.fields import EncryptedTextField
 from vms.permissions import RestrictedManager
 
 DEFAULT_RETENTION_HOURS = 72
+MIN_BALANCING_NOTE_WORDS = 8
+
+
+class SignageEnforcement(models.TextChoices):
+    """What happens to a camera's analytics while no up-to-date sign announces it."""
+
+    JURISDICTION = "", "As the jurisdiction requires (block where notice is mandatory)"
+    BLOCK = "block", "Block analytics and recording"
+    WARN = "warn", "Warn only"
 
 
 class Site(models.Model):
@@ -33,6 +43,9 @@ class Site(models.Model):
         max_length=8,
         blank=True,
         help_text="Where the law differs by state (US, CA, AU): its code, e.g. IL.",
+    )
+    signage_enforcement = models.CharField(
+        max_length=8, choices=SignageEnforcement.choices, default="", blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -62,6 +75,15 @@ class LawfulBasis(models.TextChoices):
     VITAL_INTERESTS = "vital_interests", "Vital interests (Art. 6(1)(d))"
     PUBLIC_TASK = "public_task", "Public task (Art. 6(1)(e))"
     LEGITIMATE_INTERESTS = "legitimate_interests", "Legitimate interests (Art. 6(1)(f))"
+
+
+class SubjectCategory(models.TextChoices):
+    """Whom a camera films (GDPR Art. 30(1)(c), Art. 13 notices)."""
+
+    STAFF = "staff", "Staff"
+    CONTRACTORS = "contractors", "Contractors"
+    VISITORS = "visitors", "Visitors and customers"
+    PUBLIC = "public", "Members of the public passing by"
 
 
 class CameraStatus(models.TextChoices):
@@ -99,6 +121,25 @@ class Camera(models.Model):
     source_password = EncryptedTextField(blank=True)
     purpose = models.TextField(validators=[validate_specific_purpose])
     lawful_basis = models.CharField(max_length=32, choices=LawfulBasis.choices)
+    lawful_basis_note = models.TextField(
+        "balancing test",
+        blank=True,
+        help_text=(
+            "Required for legitimate interests: whose interest, why the camera is necessary "
+            "for it, and why it is not overridden by the rights of the people filmed."
+        ),
+    )
+    subject_categories = ArrayField(
+        models.CharField(max_length=16, choices=SubjectCategory.choices),
+        default=list,
+        blank=True,
+        help_text="Whom the camera films.",
+    )
+    films_public_space = models.BooleanField(
+        "films publicly accessible space",
+        default=False,
+        help_text="A street, a shop floor, a car park open to anyone.",
+    )
     retention_hours = models.PositiveIntegerField(
         default=DEFAULT_RETENTION_HOURS,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 365)],
@@ -124,6 +165,9 @@ class Camera(models.Model):
 
     # Analytics and anonymisation.
     analytics_enabled = models.BooleanField(default=True)
+    # Why analytics (live detection and recording) may not run now although enabled, kept by
+    # privacy (no covering, up-to-date sign); empty when nothing holds them. Workers read it.
+    analytics_hold = models.CharField(max_length=300, blank=True, editable=False)
     analytics_fps = models.FloatField(
         default=5.0,
         validators=[MinValueValidator(0.2), MaxValueValidator(30.0)],
@@ -142,7 +186,7 @@ class Camera(models.Model):
     recording_post_roll_seconds = models.PositiveIntegerField(
         default=20, validators=[MaxValueValidator(600)], help_text="Kept after an alert."
     )
-    # Recognition stays off until a later capability gates it on an approved DPIA.
+    # Recognition stays off unless an approved DPIA covers it (cameras.recognition).
     face_recognition_enabled = models.BooleanField(default=False)
     plate_recognition_enabled = models.BooleanField(default=False)
 
@@ -183,30 +227,29 @@ class Camera(models.Model):
         return reverse("cameras:camera-detail", args=[self.pk])
 
     def clean(self) -> None:
-        recognition = {
-            "face_recognition_enabled": self.face_recognition_enabled,
-            "plate_recognition_enabled": self.plate_recognition_enabled,
-        }
-        for field, enabled in recognition.items():
-            if enabled:
-                raise ValidationError(
-                    {
-                        field: "Recognition cannot be enabled until an approved DPIA covers this camera."
-                    }
-                )
+        from cameras.recognition import recognition_refusals
+
+        errors = recognition_refusals(self)
+        if (
+            self.lawful_basis == LawfulBasis.LEGITIMATE_INTERESTS
+            and len((self.lawful_basis_note or "").split()) < MIN_BALANCING_NOTE_WORDS
+        ):
+            errors["lawful_basis_note"] = (
+                "Legitimate interests needs a recorded balancing test (a few sentences): whose "
+                "interest, why this camera is necessary for it, and why it is not overridden "
+                "by the rights of the people filmed."
+            )
         if (
             self.retention_hours
             and self.retention_hours > DEFAULT_RETENTION_HOURS
             and not (self.retention_justification or "").strip()
         ):
-            raise ValidationError(
-                {
-                    "retention_justification": (
-                        f"Keeping video longer than {DEFAULT_RETENTION_HOURS} hours needs a "
-                        "written justification."
-                    )
-                }
+            errors["retention_justification"] = (
+                f"Keeping video longer than {DEFAULT_RETENTION_HOURS} hours needs a "
+                "written justification."
             )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def effective_retention_hours(self) -> int:
@@ -219,6 +262,23 @@ class Camera(models.Model):
     @property
     def retention_awaiting_approval(self) -> bool:
         return self.retention_hours > self.effective_retention_hours
+
+    @property
+    def analytics_in_use(self) -> list[str]:
+        """What the camera does with its video beyond showing it, in words for notices and
+        records (live detection runs only while analytics are on)."""
+        if not self.enabled:
+            return []
+        uses = []
+        if self.analytics_enabled:
+            uses.append("Automatic detection of people and vehicles (faces and plates blurred)")
+        if self.recording_mode != RecordingMode.OFF:
+            uses.append(f"Recording: {self.get_recording_mode_display().lower()}")
+        if self.face_recognition_enabled:
+            uses.append("Face recognition (biometric)")
+        if self.plate_recognition_enabled:
+            uses.append("Number-plate recognition")
+        return uses
 
     @property
     def source_url_display(self) -> str:

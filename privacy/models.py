@@ -319,3 +319,7 @@ class UnmaskGrant(models.Model):
         if self.status == self.Status.APPROVED and not self.is_active():
             return self.Status.EXPIRED
         return self.status
+# The transparency and accountability records, in modules of their own (the app's models).
+from privacy.dpia_models import Dpia, DpiaAnalytic, DpiaStatus  # noqa: E402, F401
+from privacy.notice_models import NoticeVersion, PolicyStatus, PolicyVersion  # noqa: E402, F401
+from privacy.sign_models import Sign, SignCondition, SignInspection  # noqa: E402, F401

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from privacy import views, views_unmask
+from privacy import views, views_public, views_records, views_signs, views_unmask
 
 app_name = "privacy"
 
@@ -25,4 +25,19 @@ urlpatterns = [
         views_unmask.unmask_segment,
         name="unmask-segment",
     ),
+    path("records/", views_records.records_page, name="records"),
+    path("assessment/<slug:name>/", views_records.assessment_page, name="assessment"),
+    path("assessment/<slug:name>.pdf", views_records.assessment_pdf, name="assessment-pdf"),
+    path("signs/", views_signs.sign_list, name="sign-list"),
+    path("signs/new/", views_signs.sign_create, name="sign-create"),
+    path("signs/<int:pk>/", views_signs.sign_detail, name="sign-detail"),
+    path("signs/<int:pk>/print/", views_signs.sign_print, name="sign-print"),
+    re_path(
+        r"^records\.(?P<fmt>pdf|csv)$", views_records.records_download, name="records-download"
+    ),
+    # Public: what the signs' QR codes point to.
+    path("notice/<int:site_id>/", views_public.notice_current, name="notice"),
+    path("notice/<int:site_id>/v<int:number>/", views_public.notice_version, name="notice-version"),
+    path("policy/", views_public.policy_current, name="policy"),
+    path("policy/v<int:number>/", views_public.policy_version, name="policy-version"),
 ]

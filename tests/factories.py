@@ -24,6 +24,10 @@ from vms.permissions import Perm
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 
+BALANCING_NOTE = (
+    "Our interest in detecting break-ins at the loading bay outweighs the limited intrusion: "
+    "the camera covers only the dock, staff are informed, and footage is kept for 72 hours."
+)
 SPECIFIC_PURPOSE = (
     "Detect unauthorised entry to the loading dock outside opening hours and keep evidence "
     "for incident investigation"
@@ -102,6 +106,8 @@ class SiteFactory(factory.django.DjangoModelFactory):
     time_zone = "Europe/Berlin"
     country = "DE"
     region = ""
+    # Tests of the engine run cameras without registering signs: only the signage tests block.
+    signage_enforcement = "warn"
 
 
 class CameraFactory(factory.django.DjangoModelFactory):
@@ -117,6 +123,7 @@ class CameraFactory(factory.django.DjangoModelFactory):
     source_password = ""
     purpose = SPECIFIC_PURPOSE
     lawful_basis = LawfulBasis.LEGITIMATE_INTERESTS
+    lawful_basis_note = BALANCING_NOTE
     retention_hours = 72
     enabled = True
     status = CameraStatus.UNKNOWN

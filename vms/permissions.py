@@ -62,6 +62,8 @@ class Perm:
     APPROVE_UNMASK = "privacy.approve_unmask"  # decide another's un-mask request (sup., DPO)
     REVOKE_UNMASK = "privacy.revoke_unmask"  # end an un-mask grant at once (DPO)
     SET_UNMASK_POLICY = "privacy.set_unmask_policy"  # the longest grant and live un-mask (DPO)
+    PUBLISH_POLICY = "privacy.publish_policyversion"  # a privacy-policy version (DPO)
+    DECIDE_DPIA = "privacy.decide_dpia"  # approve or reject a DPIA (DPO)
     # Not a power but a duty: holders must verify a second factor (vms/middleware/mfa.py).
     REQUIRE_MFA = "accounts.require_mfa"
 

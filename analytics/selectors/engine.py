@@ -32,7 +32,7 @@ class CameraAnalyticsConfig:
 def cameras_for_analytics() -> list[int]:
     """Ids of cameras a worker should analyse (the worker acts for the system, not a user)."""
     return list(
-        Camera.objects.filter(enabled=True, analytics_enabled=True)
+        Camera.objects.filter(enabled=True, analytics_enabled=True, analytics_hold="")
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -49,7 +49,7 @@ def camera_config_versions(camera_ids) -> dict[int, str]:
     (the worker's safety resync compares those of every camera it holds)."""
     camera_ids = list(camera_ids)
     cameras = Camera.objects.filter(pk__in=camera_ids).values_list(
-        "pk", "updated_at", "enabled", "analytics_enabled", "site__time_zone"
+        "pk", "updated_at", "enabled", "analytics_enabled", "analytics_hold", "site__time_zone"
     )
     rules = _latest_and_count(Rule.objects.filter(camera_id__in=camera_ids))
     masks = _latest_and_count(PrivacyMask.objects.filter(camera_id__in=camera_ids))
@@ -64,11 +64,12 @@ def camera_config_versions(camera_ids) -> dict[int, str]:
         zones.setdefault(camera_id, []).append(points)
     live_unmasks = unmask_live_until_by_camera(camera_ids)
     versions = {}
-    for camera_id, updated_at, enabled, analytics_enabled, time_zone in cameras:
+    for camera_id, updated_at, enabled, analytics_enabled, hold, time_zone in cameras:
         parts = [
             updated_at,
             enabled,
             analytics_enabled,
+            hold,  # no covering sign (privacy.services.signs): no analysis
             time_zone,  # the site's: rules' active hours are read in it
             rules.get(camera_id, (None, 0)),
             masks.get(camera_id, (None, 0)),
@@ -95,7 +96,7 @@ def camera_analytics_configs(camera_ids) -> dict[int, CameraAnalyticsConfig]:
     instances: a takeover builds thousands of these."""
     camera_ids = list(camera_ids)
     cameras = Camera.objects.filter(
-        pk__in=camera_ids, enabled=True, analytics_enabled=True
+        pk__in=camera_ids, enabled=True, analytics_enabled=True, analytics_hold=""
     ).values_list(
         "pk", "source_url", "source_username", "source_password", "analytics_fps", "anonymize_mode"
     )

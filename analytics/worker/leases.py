@@ -191,12 +191,12 @@ class CameraLeases:
             if camera_ids is None:
                 cursor.execute(
                     "INSERT INTO analytics_cameralease (camera_id, worker_id) "
-                    "SELECT id, '' FROM cameras_camera WHERE enabled AND analytics_enabled "
+                    "SELECT id, '' FROM cameras_camera WHERE enabled AND analytics_enabled AND analytics_hold = '' "
                     "ON CONFLICT DO NOTHING"
                 )
                 cursor.execute(
                     "DELETE FROM analytics_cameralease WHERE camera_id NOT IN ("
-                    "SELECT id FROM cameras_camera WHERE enabled AND analytics_enabled)"
+                    "SELECT id FROM cameras_camera WHERE enabled AND analytics_enabled AND analytics_hold = '')"
                 )
                 cursor.execute(
                     "UPDATE analytics_cameralease SET worker_id = '', claimed_at = NULL "
@@ -208,14 +208,14 @@ class CameraLeases:
                 cursor.execute(
                     "INSERT INTO analytics_cameralease (camera_id, worker_id) "
                     "SELECT id, '' FROM cameras_camera "
-                    "WHERE enabled AND analytics_enabled AND id = ANY(%s) "
+                    "WHERE enabled AND analytics_enabled AND analytics_hold = '' AND id = ANY(%s) "
                     "ON CONFLICT DO NOTHING",
                     [ids],
                 )
                 cursor.execute(
                     "DELETE FROM analytics_cameralease WHERE camera_id = ANY(%s) "
                     "AND camera_id NOT IN ("
-                    "SELECT id FROM cameras_camera WHERE enabled AND analytics_enabled)",
+                    "SELECT id FROM cameras_camera WHERE enabled AND analytics_enabled AND analytics_hold = '')",
                     [ids],
                 )
 

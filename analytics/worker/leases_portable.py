@@ -110,7 +110,9 @@ class PortableCameraLeases(CameraLeases):
 
     def sync(self, camera_ids: list[int] | None = None) -> None:
         with transaction.atomic():
-            wanted_cameras = Camera.objects.filter(enabled=True, analytics_enabled=True)
+            wanted_cameras = Camera.objects.filter(
+                enabled=True, analytics_enabled=True, analytics_hold=""
+            )
             leases = CameraLease.objects.all()
             if camera_ids is not None:
                 wanted_cameras = wanted_cameras.filter(pk__in=list(camera_ids))

@@ -34,6 +34,7 @@ class SiteSerializer(serializers.ModelSerializer):
             "time_zone",
             "country",
             "region",
+            "signage_enforcement",
             "camera_count",
             "created_at",
             "updated_at",
@@ -95,6 +96,11 @@ class CameraSerializer(serializers.ModelSerializer):
         help_text="What retention applies: as asked, up to what a DPO approved.",
     )
     retention_approved_hours = serializers.IntegerField(read_only=True)
+    analytics_in_use = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="What the camera does with its video, as its privacy notice says it.",
+    )
 
     class Meta:
         model = Camera
@@ -109,12 +115,17 @@ class CameraSerializer(serializers.ModelSerializer):
             "source_password",
             "purpose",
             "lawful_basis",
+            "lawful_basis_note",
+            "subject_categories",
+            "films_public_space",
+            "analytics_in_use",
             "retention_hours",
             "retention_justification",
             "retention_in_effect_hours",
             "retention_approved_hours",
             "enabled",
             "analytics_enabled",
+            "analytics_hold",
             "analytics_fps",
             "anonymize_mode",
             "face_recognition_enabled",

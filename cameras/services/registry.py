@@ -27,7 +27,7 @@ from vms.permissions import (
 )
 from vms.realtime import send_to_camera_on_commit, send_to_user_on_commit
 
-SITE_FIELDS = ("name", "address", "time_zone", "country", "region")
+SITE_FIELDS = ("name", "address", "time_zone", "country", "region", "signage_enforcement")
 CAMERA_FIELDS = (
     "name",
     "site",
@@ -36,6 +36,9 @@ CAMERA_FIELDS = (
     "source_password",
     "purpose",
     "lawful_basis",
+    "lawful_basis_note",
+    "subject_categories",
+    "films_public_space",
     "retention_hours",
     "retention_justification",
     "enabled",

@@ -26,6 +26,7 @@ from tests.api_base import (
     results,
 )
 from tests.factories import (
+    BALANCING_NOTE,
     DEFAULT_PASSWORD,
     SPECIFIC_PURPOSE,
     CameraFactory,
@@ -88,6 +89,7 @@ class TestCameraAPI(ListTests, RetrieveTests, CreateTests, UpdateTests, NoDelete
             "source_url": "rtsp://10.1.1.1:554/stream1",
             "purpose": SPECIFIC_PURPOSE,
             "lawful_basis": "legitimate_interests",
+            "lawful_basis_note": BALANCING_NOTE,
         }
 
     def update_data(self, obj):
@@ -217,6 +219,7 @@ def test_credentials_never_appear_in_any_response():
             "source_url": "rtsp://user:secret@cam.example/s",
             "purpose": SPECIFIC_PURPOSE,
             "lawful_basis": "legitimate_interests",
+            "lawful_basis_note": BALANCING_NOTE,
         },
         format="json",
     )
@@ -380,6 +383,7 @@ def _camera_payload(**overrides) -> dict:
         "source_url": "rtsp://10.1.1.1/stream",
         "purpose": SPECIFIC_PURPOSE,
         "lawful_basis": "legitimate_interests",
+        "lawful_basis_note": BALANCING_NOTE,
     }
     data.update(overrides)
     return data

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from accounts.roles import Role
 from cameras.health import probe_source
 from cameras.services.registry import camera_register
-from tests.factories import SPECIFIC_PURPOSE, SiteFactory, UserFactory
+from tests.factories import BALANCING_NOTE, SPECIFIC_PURPOSE, SiteFactory, UserFactory
 from vms.logging import RedactSecretsFilter, install_redaction
 from vms.redaction import redact_secrets
 
@@ -88,6 +88,7 @@ def test_every_path_shows_the_source_redacted(template, secrets, kept, closed_po
         source_url=url,
         purpose=SPECIFIC_PURPOSE,
         lawful_basis="legitimate_interests",
+        lawful_basis_note=BALANCING_NOTE,
     )
     # Userinfo was split off into the credential fields; the rest is shown redacted.
     assert "@" not in camera.source_url
@@ -196,6 +197,7 @@ def test_migration_redacts_what_the_change_log_kept_before(closed_port):
         source_url=f"http://127.0.0.1:{closed_port}/mjpeg?channel=1",
         purpose=SPECIFIC_PURPOSE,
         lawful_basis="legitimate_interests",
+        lawful_basis_note=BALANCING_NOTE,
     )
     entry = LogEntry.objects.get_for_object(camera).get()
     old = f"http://127.0.0.1:{closed_port}/mjpeg?channel=1&apikey=AK-OLD"

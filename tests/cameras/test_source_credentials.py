@@ -20,7 +20,7 @@ from cameras.models import Camera
 from cameras.services.health import camera_probe
 from cameras.services.registry import camera_register, camera_update
 from tests.cameras.listener import CredentialListener
-from tests.factories import SPECIFIC_PURPOSE, SiteFactory, UserFactory
+from tests.factories import BALANCING_NOTE, SPECIFIC_PURPOSE, SiteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +55,7 @@ def _register(admin, url: str) -> Camera:
         source_password=PASSWORD,
         purpose=SPECIFIC_PURPOSE,
         lawful_basis="legitimate_interests",
+        lawful_basis_note=BALANCING_NOTE,
     )
 
 
@@ -98,6 +99,7 @@ def _edit(path: str, admin, camera: Camera, url: str, username: str = "", passwo
                 "source_password": password,
                 "purpose": camera.purpose,
                 "lawful_basis": camera.lawful_basis,
+                "lawful_basis_note": camera.lawful_basis_note,
                 "retention_hours": camera.retention_hours,
                 "enabled": "on",
                 "analytics_enabled": "on",

@@ -19,7 +19,13 @@ from cameras.services.registry import camera_register
 from cameras.sources import open_capture
 from cameras.validators import validate_camera_source
 from tests.cameras.listener import CredentialListener
-from tests.factories import SPECIFIC_PURPOSE, CameraFactory, SiteFactory, UserFactory
+from tests.factories import (
+    BALANCING_NOTE,
+    SPECIFIC_PURPOSE,
+    CameraFactory,
+    SiteFactory,
+    UserFactory,
+)
 
 FILE_REFUSAL = (
     "File sources must be inside a media directory this deployment allows (VMS_CAMERA_FILE_ROOTS)."
@@ -155,6 +161,7 @@ def _via_service(admin, url):
             source_url=url,
             purpose=SPECIFIC_PURPOSE,
             lawful_basis="legitimate_interests",
+            lawful_basis_note=BALANCING_NOTE,
         )
     except ValidationError as error:
         return " ".join(error.message_dict["source_url"])
@@ -172,6 +179,7 @@ def _via_api(admin, url):
             "source_url": url,
             "purpose": SPECIFIC_PURPOSE,
             "lawful_basis": "legitimate_interests",
+            "lawful_basis_note": BALANCING_NOTE,
         },
         format="json",
     )
@@ -192,6 +200,7 @@ def _via_form(admin, url):
             "source_url": url,
             "purpose": SPECIFIC_PURPOSE,
             "lawful_basis": "legitimate_interests",
+            "lawful_basis_note": BALANCING_NOTE,
             "retention_hours": "72",
             "enabled": "on",
             "analytics_enabled": "on",

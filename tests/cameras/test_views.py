@@ -14,7 +14,13 @@ from accounts.roles import Role
 from cameras.models import Camera, Site
 from cameras.services.health import camera_probe
 from compliance.models import AccessEvent, AccessKind
-from tests.factories import SPECIFIC_PURPOSE, CameraFactory, SiteFactory, UserFactory
+from tests.factories import (
+    BALANCING_NOTE,
+    SPECIFIC_PURPOSE,
+    CameraFactory,
+    SiteFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +61,7 @@ def camera_form_data(site, **overrides):
         "source_password": "",
         "purpose": SPECIFIC_PURPOSE,
         "lawful_basis": "legitimate_interests",
+        "lawful_basis_note": BALANCING_NOTE,
         "retention_hours": "72",
         "retention_justification": "",
         "enabled": "on",

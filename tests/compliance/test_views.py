@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from compliance.models import AccessEvent, AccessKind
 from compliance.services import access_event_record
-from tests.factories import CameraFactory, SiteFactory, UserFactory
+from tests.factories import BALANCING_NOTE, CameraFactory, SiteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +118,7 @@ def test_change_log_renders_changes_with_masked_secrets_and_actor():
                 "evidence for the harbour master"
             ),
             "lawful_basis": "legitimate_interests",
+            "lawful_basis_note": BALANCING_NOTE,
             "retention_hours": "48",
             "enabled": "on",
         },

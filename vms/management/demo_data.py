@@ -37,6 +37,8 @@ DEMO_SITES = {
         "time_zone": "Europe/London",
         "country": "GB",
         "region": "",
+        # The demo has no printed signs: analytics run, the gap is flagged.
+        "signage_enforcement": "warn",
         "after_hours": (time(19, 0), time(7, 0)),
     },
     "Warehouse North": {
@@ -44,6 +46,7 @@ DEMO_SITES = {
         "time_zone": "America/Chicago",
         "country": "US",
         "region": "IL",
+        "signage_enforcement": "warn",
         "after_hours": (time(22, 0), time(6, 0)),  # the warehouse camera's stated purpose
     },
 }
@@ -99,6 +102,12 @@ def _site_upsert(name: str, fields: dict) -> Site:
     return site
 
 
+DEMO_BALANCING_NOTE = (
+    "Protecting staff and property at this site is a real interest; the camera covers only "
+    "the areas named in its purpose, people are told by signs, and video is kept 72 hours."
+)
+
+
 def _camera_upsert(*, site: Site, name: str, url: str, purpose: str, lawful_basis: str) -> Camera:
     camera = Camera.objects.filter(site=site, name=name).first() or Camera(site=site, name=name)
     if camera.pk and camera.source_url != url:
@@ -108,6 +117,10 @@ def _camera_upsert(*, site: Site, name: str, url: str, purpose: str, lawful_basi
     camera.source_url = url
     camera.purpose = purpose
     camera.lawful_basis = lawful_basis
+    if not camera.lawful_basis_note:
+        camera.lawful_basis_note = DEMO_BALANCING_NOTE
+    if not camera.subject_categories:
+        camera.subject_categories = ["staff", "visitors"]
     camera.enabled = True
     camera.full_clean()
     camera.save()
