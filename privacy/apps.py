@@ -7,6 +7,7 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         _register_audited_models()
+        _register_retention()
 
 
 def _register_audited_models() -> None:
@@ -16,3 +17,11 @@ def _register_audited_models() -> None:
 
     audit_register(PrivacyMask, exclude_fields=["updated_at"])
     audit_register(LegalHold, m2m_fields={"cameras"})
+
+
+def _register_retention() -> None:
+    """Recorded segments (both tracks) go with their camera's retention."""
+    from privacy.services.recording import RECORDING_SEGMENTS
+    from privacy.services.retention import retention_register
+
+    retention_register(RECORDING_SEGMENTS)

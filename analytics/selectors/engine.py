@@ -23,6 +23,9 @@ class CameraAnalyticsConfig:
     privacy_masks: tuple[tuple[tuple[float, float], ...], ...]
     rules: tuple[RuleSpec, ...]
     version: str
+    recording_mode: str = "off"
+    recording_pre_roll_seconds: int = 10
+    recording_post_roll_seconds: int = 20
 
 
 def cameras_for_analytics() -> list[int]:
@@ -91,7 +94,15 @@ def camera_analytics_configs(camera_ids) -> dict[int, CameraAnalyticsConfig]:
     cameras = Camera.objects.filter(
         pk__in=camera_ids, enabled=True, analytics_enabled=True
     ).values_list(
-        "pk", "source_url", "source_username", "source_password", "analytics_fps", "anonymize_mode"
+        "pk",
+        "source_url",
+        "source_username",
+        "source_password",
+        "analytics_fps",
+        "anonymize_mode",
+        "recording_mode",
+        "recording_pre_roll_seconds",
+        "recording_post_roll_seconds",
     )
     rules: dict[int, list[RuleSpec]] = {}
     for row in (
@@ -145,8 +156,21 @@ def camera_analytics_configs(camera_ids) -> dict[int, CameraAnalyticsConfig]:
             privacy_masks=tuple(masks.get(pk, ())),
             rules=tuple(rules.get(pk, ())),
             version=versions.get(pk, "gone"),
+            recording_mode=recording_mode,
+            recording_pre_roll_seconds=pre_roll,
+            recording_post_roll_seconds=post_roll,
         )
-        for pk, url, username, password, fps, anonymize_mode in cameras
+        for (
+            pk,
+            url,
+            username,
+            password,
+            fps,
+            anonymize_mode,
+            recording_mode,
+            pre_roll,
+            post_roll,
+        ) in cameras  # fmt: skip
     }
 
 

@@ -33,12 +33,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
+import numpy as np
 from django.db import close_old_connections
 
 from analytics import selectors, services
 from analytics.detectors.motion import MotionDetector
 from analytics.rules import Observation, Person, RuleEngine, RuleHit
 from analytics.worker.ingest import CameraStream, ImageHealth, Sample
+from analytics.worker.recorder import CameraRecorder
 from privacy.anonymizer import Anonymizer
 from privacy.detectors.base import Detection
 from privacy.tracking import StreamRedaction
@@ -77,6 +79,8 @@ class CameraState:
     # Faces and plates seen in recent frames, kept redacted while likely still there.
     redaction: StreamRedaction = field(default_factory=StreamRedaction)
     frames_analysed: int = 0
+    # Recording from this decode (analytics.worker.recorder); idle while the mode is "off".
+    recorder: CameraRecorder | None = None
 
     def due(self, every: int, *, phase: int = 0) -> bool:
         """Whether this frame is one of every ``every``-th (staggered by camera and phase)."""
@@ -91,6 +95,9 @@ class AnalysedFrame:
     captured_at: float
     jpeg: bytes
     hits: list[RuleHit]
+    # The frame as decoded and as anonymised (for the recorder; never published).
+    original: np.ndarray | None = None
+    image: np.ndarray | None = None
 
 
 def people_from_faces(faces: list[Detection], width: int, height: int) -> list[Detection]:
@@ -219,6 +226,7 @@ class FramePipeline:
                 else last_hits,
             ),
             anonymizer=self._anonymizer(config),
+            recorder=CameraRecorder(config.camera_id),
         )
 
     def needs_reopen(self, state: CameraState, config: selectors.CameraAnalyticsConfig) -> bool:
@@ -233,6 +241,8 @@ class FramePipeline:
 
     def close_camera(self, state: CameraState) -> None:
         state.stream.stop()
+        if state.recorder is not None:
+            state.recorder.close()  # the segment being encoded is finished and stored
 
     def _anonymizer(self, config: selectors.CameraAnalyticsConfig) -> Anonymizer:
         return Anonymizer(
@@ -311,7 +321,14 @@ class FramePipeline:
                 continue
             jpeg_bytes = jpeg.tobytes()
             state.clip.append((sample.captured_at, jpeg_bytes))
-            yield AnalysedFrame(state, sample.captured_at, jpeg_bytes, hits_by_index[index])
+            yield AnalysedFrame(
+                state,
+                sample.captured_at,
+                jpeg_bytes,
+                hits_by_index[index],
+                original=sample.frame,
+                image=anonymised.image,
+            )
 
     def camera_down(self, state: CameraState) -> list[RuleHit]:
         """What the rules make of a camera that stopped sending frames (a health alert)."""

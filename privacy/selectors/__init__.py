@@ -1,0 +1,1 @@
+"""Reads of the privacy app, split by domain (``recording``)."""
