@@ -69,6 +69,7 @@ class _Segment:
     encoders: dict[str, FragmentedH264Encoder]
     written: int = 0
     last_frame_at: float = 0.0
+    last_images: tuple[np.ndarray, np.ndarray] | None = None
     videos: dict[str, bytes] = field(default_factory=dict)
 
     @property
@@ -181,9 +182,15 @@ class CameraRecorder:
         current = self._current
         if current is not None and (
             (current.width, current.height, current.fps) != (width, height, frame.fps)
-            or frame.captured_at - current.started_at >= self.segment_seconds
             or frame.captured_at - current.last_frame_at > GAP_SECONDS
         ):
+            self._finish_current(now=frame.captured_at)
+            current = None
+        elif current is not None and frame.captured_at - current.started_at >= (
+            self.segment_seconds - 0.5 / current.fps
+        ):
+            # The last frame stands until this one: the next segment starts where it ends.
+            self._fill(current, until=frame.captured_at, images=current.last_images)
             self._finish_current(now=frame.captured_at)
             current = None
         if current is None:
@@ -198,14 +205,21 @@ class CameraRecorder:
                 },
             )
         current.last_frame_at = frame.captured_at
-        # Constant-rate video whose playing time is wall-clock time (see the module).
-        due = int((frame.captured_at - current.started_at) * current.fps) + 1
-        for _ in range(max(0, due - current.written)):
-            current.encoders[RecordingTrack.ORIGINAL].write(frame.original)
-            current.encoders[RecordingTrack.ANONYMISED].write(frame.anonymised)
-            current.written += 1
+        current.last_images = (frame.original, frame.anonymised)
+        self._fill(current, until=frame.captured_at + 1 / current.fps, images=current.last_images)
         if frame.alert:
             self._flush(now=frame.captured_at)
+
+    @staticmethod
+    def _fill(segment: _Segment, *, until: float, images) -> None:
+        """Constant-rate video whose playing time is wall-clock time (see the module): the
+        frame is written as often as needed for the segment to reach ``until``."""
+        due = int((until - segment.started_at) * segment.fps + 1e-6)
+        original, anonymised = images
+        for _ in range(max(0, due - segment.written)):
+            segment.encoders[RecordingTrack.ORIGINAL].write(original)
+            segment.encoders[RecordingTrack.ANONYMISED].write(anonymised)
+            segment.written += 1
 
     def _finish_current(self, now: float | None = None) -> None:
         segment, self._current = self._current, None
