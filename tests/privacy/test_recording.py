@@ -94,7 +94,9 @@ def test_alerts_mode_keeps_the_pre_roll_and_records_through_the_post_roll():
     assert spans[0][0] <= 16 and spans[0][0] >= 14  # at least 4 s before, at most a segment more
     assert spans[-1][1] >= 30 and spans[-1][1] <= 32  # through 24 + 6, no more than a segment
     starts = [a for a, _ in spans]
-    assert starts == sorted(starts) and all(b == a2 for (_, b), (a2, _) in zip(spans, spans[1:]))
+    assert starts == sorted(starts) and all(
+        b == a2 for (_, b), (a2, _) in zip(spans, spans[1:], strict=False)
+    )
 
 
 def test_alerts_mode_stores_nothing_without_alerts():
