@@ -245,3 +245,44 @@ def test_retention_removes_expired_segments_outside_holds_with_a_record(settings
     assert record.range_start == min(s.started_at for s in old)
     again = retention_purge(now=NOW)
     assert not DeletionRecord.objects.filter(run=again.run, kind="recording_segments", items__gt=0)
+
+
+SIGNATURES = {
+    "JPEG": b"\xff\xd8\xff",
+    "MP4 ftyp": b"ftyp",
+    "MP4 fragment": b"moof",
+    "H.264 sequence parameter set": b"\x00\x00\x00\x01\x67",
+    "H.264 picture parameter set": b"\x00\x00\x00\x01\x68",
+}
+
+
+def scan_media_store(root, secrets: list[bytes]) -> list[str]:
+    """What an attacker holding the disk would recognise: media signatures or secrets."""
+    found = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        for label, signature in SIGNATURES.items():
+            if signature in data:
+                found.append(f"{path}: {label}")
+        for secret in secrets:
+            if secret in data:
+                found.append(f"{path}: a camera secret")
+    return found
+
+
+@pytest.mark.django_db(transaction=True)  # the recorder's thread has its own connection
+def test_after_recording_the_media_store_holds_no_media_signature_or_password(settings):
+    password = "Lobby-cam-s3cret-2026"
+    camera = CameraFactory(source_username="recorder", source_password=password)
+    recorder = CameraRecorder(camera.pk, segment_seconds=2)
+    for frame in frames_at(5, 6):
+        recorder.offer(frame)
+    recorder.close()
+    stored = RecordingSegment.objects.filter(camera=camera)
+    assert stored.filter(track="original").count() == 3
+    assert stored.filter(track="anonymised").count() == 3
+    for segment in stored:
+        assert default_storage.open(segment.name).read()[4:8] == b"ftyp"  # plays, decrypted
+    files = [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()]
+    assert len(files) == 6
+    assert scan_media_store(settings.MEDIA_ROOT, [password.encode()]) == []
