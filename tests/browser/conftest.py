@@ -149,6 +149,8 @@ class Veil:
     crafted: dict[str, list[int]] = field(default_factory=dict)
     #: username -> hex key of their authenticator (TOTP device), for :func:`login`
     totp_keys: dict[str, str] = field(default_factory=dict)
+    #: where daphne and the worker keep media (sealed): tests scan it
+    media_root: Path | None = None
 
     @property
     def url(self) -> str:
@@ -198,7 +200,7 @@ def veil(
                 log_dir=log_dir,
             )
             worker = workers.start()
-            yield Veil(server=daphne, worker=worker, **data)
+            yield Veil(server=daphne, worker=worker, media_root=media_root, **data)
         finally:
             if workers is not None:
                 workers.stop_all()

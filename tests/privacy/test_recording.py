@@ -5,9 +5,11 @@ legal holds with a deletion record."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import UTC, datetime, timedelta
 
+import cv2
 import numpy as np
 import pytest
 from django.core.files.storage import default_storage
@@ -247,12 +249,14 @@ def test_retention_removes_expired_segments_outside_holds_with_a_record(settings
     assert not DeletionRecord.objects.filter(run=again.run, kind="recording_segments", items__gt=0)
 
 
+# Patterns specific enough never to occur by chance in megabytes of ciphertext (a bare
+# three-byte JPEG start does, about once in 16 MB), anywhere in a file.
 SIGNATURES = {
-    "JPEG": b"\xff\xd8\xff",
-    "MP4 ftyp": b"ftyp",
-    "MP4 fragment": b"moof",
-    "H.264 sequence parameter set": b"\x00\x00\x00\x01\x67",
-    "H.264 picture parameter set": b"\x00\x00\x00\x01\x68",
+    "JPEG header": re.compile(rb"JFIF\x00|Exif\x00\x00|\A\xff\xd8\xff"),
+    "MP4 ftyp box": re.compile(rb"ftyp[a-zA-Z0-9]{4}"),
+    "MP4 fragment": re.compile(rb"moof\x00\x00\x00\x10mfhd"),
+    "H.264 configuration": re.compile(rb"avcC\x01[\x42\x4d\x58\x64]"),
+    "H.264 parameter sets": re.compile(rb"\x00\x00\x00\x01(?:\x67[\x42\x4d\x58\x64]|\x68)"),
 }
 
 
@@ -262,12 +266,26 @@ def scan_media_store(root, secrets: list[bytes]) -> list[str]:
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         data = path.read_bytes()
         for label, signature in SIGNATURES.items():
-            if signature in data:
+            if signature.search(data):
                 found.append(f"{path}: {label}")
         for secret in secrets:
             if secret in data:
                 found.append(f"{path}: a camera secret")
     return found
+
+
+def test_the_scan_finds_what_it_looks_for(tmp_path):
+    encoder = FragmentedH264Encoder(width=64, height=48, fps=5)
+    for n in range(5):
+        encoder.write(np.full((48, 64, 3), n * 40, np.uint8))
+    (tmp_path / "plain.mp4").write_bytes(encoder.finish())
+    ok, jpeg = cv2.imencode(".jpg", np.zeros((8, 8, 3), np.uint8))
+    (tmp_path / "plain.jpg").write_bytes(b"padding" + jpeg.tobytes())
+    (tmp_path / "raw.h264").write_bytes(b"\x00\x00\x00\x01\x67\x64\x00\x1f\xac")  # Annex B
+    (tmp_path / "config").write_bytes(b"rtsp://cam:Lobby-pass@10.0.0.9/")
+    found = " ".join(scan_media_store(tmp_path, [b"Lobby-pass"]))
+    for label in [*SIGNATURES, "a camera secret"]:
+        assert label in found, label
 
 
 @pytest.mark.django_db(transaction=True)  # the recorder's thread has its own connection
