@@ -337,7 +337,7 @@ async function start() {
   }
   await openMediaSource();
   const wanted = Number(root.dataset.seekTo) || segments[0].start;
-  view.span = 3600;
+  view.span = Number(root.dataset.seekTo) ? 600 : 3600; // around an alert: ten minutes
   view.start = Math.max(dayStart, Math.min(dayEnd - view.span, wanted - view.span / 2));
   drawTimeline();
   await seek(Number(root.dataset.seekTo) ? wanted - 3 : wanted);

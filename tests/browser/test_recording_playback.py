@@ -127,8 +127,7 @@ def test_a_recorded_minute_plays_anonymised_with_its_alerts_and_seeks(
     # Play at 2× through the segments, grabbing decoded frames as it goes.
     guard.select_option("#playback-speed", "2")
     guard.click("#playback-play")
-    check = FaceCheck(demo_media.streams["lobby"], plate_text=LOBBY_PLATE)
-    positions = []
+    positions, pictures = [], []
     for number in range(FRAMES_GRABBED):
         target = first.started_at.timestamp() + 3 + 1.5 * (number + 1)
         wait_until(
@@ -143,19 +142,26 @@ def test_a_recorded_minute_plays_anonymised_with_its_alerts_and_seeks(
         assert (grabbed["width"], grabbed["height"]) == (640, 360), grabbed
         assert grabbed["rate"] == 2
         positions.append(grabbed["position"])
-        png = base64.b64decode(grabbed["png"].split(",", 1)[1])
-        check.examine_bytes(png, f"playback frame at {grabbed['position']:.2f}")
+        pictures.append(base64.b64decode(grabbed["png"].split(",", 1)[1]))
     save_screenshot(guard, "recording-playback")
-    assert positions == sorted(positions)
-    assert positions[-1] - positions[0] >= 1.5 * (FRAMES_GRABBED - 2)  # across segments
+    # Frames from every second and a half of footage, across segment boundaries.
+    steps = [b - a for a, b in zip(positions, positions[1:], strict=False)]
+    assert all(1.0 < step < 3.0 for step in steps), positions
+    # Examined once grabbed (the detectors take longer than the playing does).
+    check = FaceCheck(demo_media.streams["lobby"], plate_text=LOBBY_PLATE)
+    for position, png in zip(positions, pictures, strict=True):
+        check.examine_bytes(png, f"playback frame at {position:.2f}")
+    assert len(check.examined) >= FRAMES_GRABBED - 1  # decoded pictures that differ
     report = "\n".join(record.describe() for record in check.examined)
-    print(f"\n{len(check.examined)} played frames examined\n{report}")
+    print(f"\n{len(check.examined)} played frames examined at {positions}\n{report}")
     if check.problems():
         saved = check.save_problems(ARTIFACTS)
         pytest.fail("\n".join(check.problems() + ["saved:", *saved]))
     assert check.face_bearing, "no played frame came from a frame with a detectable face"
 
-    # Seeking: an alert's mark plays from just before the alert.
+    # Seeking: an alert's mark plays from just before the alert (zoomed in, as close alerts'
+    # marks overlap on a longer span).
+    guard.click("[data-span='600']")
     alert = alerts[-1]
     guard.locator(f"#playback-alerts .timeline-alert[data-alert-id='{alert.pk}']").click()
     wanted = alert.occurred_at.timestamp() - 3
