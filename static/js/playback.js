@@ -300,8 +300,11 @@ for (const button of document.querySelectorAll("[data-span]")) {
 }
 
 // --- controls -----------------------------------------------------------------------------------
+let playWhenReady = false; // play pressed before the first segment was in
 playButton.addEventListener("click", () => {
-  if (video.paused) {
+  if (!sourceBuffer) {
+    playWhenReady = !playWhenReady;
+  } else if (video.paused) {
     video.play().catch((error) => console.warn("playback:", error));
   } else {
     video.pause();
@@ -343,6 +346,7 @@ async function start() {
   await seek(Number(root.dataset.seekTo) ? wanted - 3 : wanted);
   setState("ready");
   setInterval(watchdog, 250);
+  if (playWhenReady) video.play().catch((error) => console.warn("playback:", error));
 }
 
 start();
