@@ -41,7 +41,9 @@ logger = logging.getLogger(__name__)
 
 SEGMENT_SECONDS = float(os.environ.get("VMS_RECORDING_SEGMENT_SECONDS", "10"))
 GAP_SECONDS = 2.0
-QUEUE_FRAMES = 64  # frames waiting for the encoders before new ones are dropped
+# Frames waiting for the encoders before new ones are dropped: a few seconds of slack, and at
+# most ~90 MB of 720p frames (both tracks) held per camera.
+QUEUE_FRAMES = 16
 # The original is evidence: encoded at a higher quality than the track everyone watches.
 TRACK_QUALITY = {RecordingTrack.ORIGINAL: 18, RecordingTrack.ANONYMISED: 23}
 

@@ -8,6 +8,8 @@ plays the anonymised recording in Chromium.
   frame" test does (no face found by CenterFace, facial detail under 15 % of the original's,
   no plate characters), and at least one of them had a face to hide.
 * Seeking: clicking an alert's mark plays from just before it.
+* A whole segment as the browser gets it is anonymised frame by frame; the original track has
+  no URL here (404), and a guard of another site gets 404 for the page and the segments.
 * The media store after the session holds no JPEG/MP4/H.264 signature and no camera secret.
 """
 
@@ -174,6 +176,26 @@ def test_a_recorded_minute_plays_anonymised_with_its_alerts_and_seeks(
     )
     decoded = guard.evaluate(GRAB)
     assert decoded["error"] is None and decoded["decoded"] > 0
+
+    # A whole segment the browser fetched, frame by frame: anonymised too.
+    segment_check = FaceCheck(demo_media.streams["lobby"])
+    fetched = guard.request.get(f"/analytics/recordings/segments/{segments[1].pk}.mp4")
+    assert fetched.ok and fetched.body()[4:8] == b"ftyp"
+    segment_check.examine_video(fetched.body(), f"segment {segments[1].pk}", every=3)
+    assert not segment_check.problems(), segment_check.problems()
+    assert segment_check.face_bearing, "no face to hide in the segment examined"
+
+    # The original track has no URL here; another site's guard sees nothing of this camera.
+    from privacy.models import RecordingSegment as Segment
+
+    original = Segment.objects.filter(camera=camera, track="original").first()
+    assert guard.request.get(f"/analytics/recordings/segments/{original.pk}.mp4").status == 404
+    stranger = people.open(veil.guard_b, "guard-b")
+    for path in (
+        f"/analytics/recordings/segments/{segments[1].pk}.mp4",
+        f"/analytics/cameras/{camera.pk}/recordings/",
+    ):
+        assert stranger.request.get(path).status == 404, path
 
     # The media store the worker and daphne wrote: ciphertext only.
     from tests.privacy.test_recording import scan_media_store
