@@ -118,11 +118,14 @@ class CameraRecorder:
         self._pre_roll = 0.0
         self.frames_dropped = 0
         self.segments_stored = 0
+        # Closed for good: the analysis thread may still hold this camera's old state for a
+        # frame or two after the scan thread closed it (a reopen, a lease given up).
+        self._closed = False
 
     # --- the analysis thread's side -----------------------------------------------------------
     def offer(self, frame: RecordFrame) -> None:
         """Hand a frame over; never blocks (a full queue drops it)."""
-        if frame.mode == RecordingMode.OFF and self._thread is None:
+        if self._closed or (frame.mode == RecordingMode.OFF and self._thread is None):
             return
         if self._thread is None:
             self._thread = threading.Thread(
@@ -142,6 +145,7 @@ class CameraRecorder:
 
     def close(self, timeout: float = 30.0) -> None:
         """Finish the segment being encoded (stored if its mode wants it) and stop."""
+        self._closed = True
         if self._thread is None:
             return
         try:

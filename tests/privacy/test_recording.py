@@ -111,6 +111,10 @@ def test_the_recorder_thread_stores_what_it_was_offered():
     recorder = CameraRecorder(1, store=store, segment_seconds=1)
     offer_all(recorder, frames_at(5, 3))
     assert sum(b - a for a, b, _ in store.segments) == pytest.approx(3.0, abs=0.3)
+    stored = len(store.segments)
+    for frame in frames_at(5, 2, start=T0 + 10):  # a frame or two after the camera closed
+        recorder.offer(frame)
+    assert recorder._thread is None and len(store.segments) == stored
 
 
 def offer_all(recorder: CameraRecorder, frames) -> None:
