@@ -35,7 +35,7 @@ from django.db import close_old_connections
 
 from cameras.models import RecordingMode
 from privacy.models import RecordingTrack
-from privacy.video import FragmentedH264Encoder, VideoEncodingError
+from privacy.video import FragmentedH264Encoder
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ class CameraRecorder:
                     return
                 try:
                     self._record(frame)
-                except VideoEncodingError:
+                except Exception:  # one lost segment, not the camera's recording
                     logger.exception("camera %s: recording segment lost", self.camera_id)
                     self._abort_current()
         finally:
@@ -175,10 +175,12 @@ class CameraRecorder:
             close_old_connections()
 
     def _record(self, frame: RecordFrame) -> None:
+        if frame.mode != self._mode:
+            # What was recorded under the old mode is kept or not by the old mode's rule.
+            self._finish_current(now=frame.captured_at)
+            self._flush(final=frame.mode == RecordingMode.OFF, now=frame.captured_at)
         self._mode, self._pre_roll = frame.mode, frame.pre_roll
         if frame.mode == RecordingMode.OFF:
-            self._finish_current()
-            self._flush(final=True)
             return
         if frame.alert:
             self._windows.append(

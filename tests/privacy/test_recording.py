@@ -102,6 +102,12 @@ def test_alerts_mode_keeps_the_pre_roll_and_records_through_the_post_roll():
     )
 
 
+def test_switching_off_keeps_what_was_recorded_before():
+    frames = list(frames_at(5, 3)) + list(frames_at(5, 3, start=T0 + 3, mode="off"))
+    store = record(frames, segment_seconds=10)
+    assert [(round(a, 1), round(b, 1)) for a, b, _ in store.segments] == [(0.0, 3.0)]
+
+
 def test_alerts_mode_stores_nothing_without_alerts():
     assert record(frames_at(5, 20, mode="alerts"), segment_seconds=2).segments == []
 
