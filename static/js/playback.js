@@ -29,7 +29,8 @@ let mediaSource = null;
 let sourceBuffer = null;
 let next = 0; // index of the next segment to append
 let generation = 0; // bumped on every seek: stale fetches are dropped
-let busy = false;
+let busy = false; // pump() is fetching or appending
+let seeking = false; // seek() owns the buffer: pump() and the watchdog wait
 let view = { start: dayStart, span: dayEnd - dayStart };
 
 const formatter = new Intl.DateTimeFormat(undefined, {
@@ -114,7 +115,7 @@ function bufferedAhead() {
 
 // Fetch and append segments ahead of the playing position, one at a time.
 async function pump() {
-  if (busy || !mediaSource) return;
+  if (busy || seeking || !mediaSource) return;
   busy = true;
   const mine = generation;
   try {
@@ -130,8 +131,7 @@ async function pump() {
       await trimBehind();
     }
   } catch (error) {
-    console.warn("playback:", error);
-    setState("error");
+    console.warn("playback:", error); // the watchdog tries again
   } finally {
     busy = false;
   }
@@ -146,7 +146,17 @@ function segmentAt(at) {
 
 async function seek(at) {
   const index = segmentAt(at);
-  if (index < 0) return;
+  if (index < 0 || seeking) return;
+  seeking = true;
+  try {
+    await seekNow(at, index);
+  } finally {
+    seeking = false;
+  }
+  pump();
+}
+
+async function seekNow(at, index) {
   const target = Math.max(at, segments[index].start);
   generation += 1;
   while (busy) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -167,7 +177,6 @@ async function seek(at) {
   video.currentTime = time;
   root.dataset.seeked = String(target);
   showPosition();
-  pump();
 }
 
 function nextAfterBuffered(time) {
@@ -185,7 +194,7 @@ function nextAfterBuffered(time) {
 
 // While playing: skip the gap between two stretches of footage; keep the buffer filled.
 function watchdog() {
-  if (!mediaSource) return;
+  if (!mediaSource || seeking) return;
   if (!video.paused && bufferedAhead() < 0.3) {
     const ranges = video.buffered;
     for (let i = 0; i < ranges.length; i++) {
@@ -325,6 +334,7 @@ video.addEventListener("ratechange", () => {
   root.dataset.rate = String(video.playbackRate);
 });
 video.addEventListener("timeupdate", showPosition);
+video.addEventListener("error", () => setState("error"));
 
 async function start() {
   try {
