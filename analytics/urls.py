@@ -1,6 +1,6 @@
 from django.urls import path
 
-from analytics.views import media, wall
+from analytics.views import media, playback, wall
 from analytics.views import triage as triage_views
 from analytics.views import zones as zone_views
 
@@ -13,6 +13,18 @@ urlpatterns = [
     path("live/<int:camera_id>/frame.jpg", media.live_frame, name="live-frame"),
     path("live/<int:camera_id>/feed.mjpg", media.live_mjpeg, name="live-mjpeg"),
     path("wall/", wall.wall, name="wall"),
+    # Recorded video (anonymised track): the page, the player's index, the segments.
+    path("cameras/<int:camera_id>/recordings/", playback.camera_playback, name="camera-playback"),
+    path(
+        "cameras/<int:camera_id>/recordings/index.json",
+        playback.playback_index,
+        name="playback-index",
+    ),
+    path(
+        "recordings/segments/<int:segment_id>.mp4",
+        playback.recording_segment,
+        name="recording-segment",
+    ),
     # The zone and rule editor (admins: those who may change the camera). Shapes are saved
     # through the REST API (/api/v1/zones/, /api/v1/privacy-masks/).
     path("cameras/<int:camera_id>/zones/", zone_views.camera_zones, name="camera-zones"),

@@ -28,6 +28,10 @@ class SiteForm(forms.ModelForm):
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
 
 
+# Analytics and recording settings have sensible defaults: a form that leaves them out keeps them.
+_KEEP_WHEN_LEFT_OUT = ("analytics_fps", "recording_pre_roll_seconds", "recording_post_roll_seconds")
+
+
 class CameraForm(forms.ModelForm):
     """Register or edit a camera.
 
@@ -78,12 +82,18 @@ class CameraForm(forms.ModelForm):
             "analytics_enabled",
             "analytics_fps",
             "anonymize_mode",
+            "recording_mode",
+            "recording_pre_roll_seconds",
+            "recording_post_roll_seconds",
         ]
         labels = {
             "source_url": "Stream URL",
             "retention_hours": "Retention (hours)",
             "analytics_fps": "Analytics frames per second",
             "anonymize_mode": "Anonymise faces and plates by",
+            "recording_mode": "Record",
+            "recording_pre_roll_seconds": "Seconds kept before an alert",
+            "recording_post_roll_seconds": "Seconds kept after an alert",
         }
         widgets = {
             "source_url": forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
@@ -121,8 +131,7 @@ class CameraForm(forms.ModelForm):
             "Say specifically what the camera watches and why; vague text such as "
             "'for safety' is refused."
         )
-        # Analytics settings have sensible defaults: a form that leaves them out keeps them.
-        for name in ("analytics_fps", "anonymize_mode"):
+        for name in (*_KEEP_WHEN_LEFT_OUT, "anonymize_mode", "recording_mode"):
             self.fields[name].required = False
 
     def _source_help(self, editing: bool) -> None:
@@ -147,9 +156,21 @@ class CameraForm(forms.ModelForm):
         for name in ("source_username", "source_password"):
             self.fields[name].help_text = hint
 
+    def _kept_when_left_out(self, name: str):
+        value = self.cleaned_data.get(name)
+        return getattr(self.instance, name) if value is None else value
+
     def clean_analytics_fps(self):
-        value = self.cleaned_data.get("analytics_fps")
-        return self.instance.analytics_fps if value is None else value
+        return self._kept_when_left_out("analytics_fps")
+
+    def clean_recording_pre_roll_seconds(self):
+        return self._kept_when_left_out("recording_pre_roll_seconds")
+
+    def clean_recording_post_roll_seconds(self):
+        return self._kept_when_left_out("recording_post_roll_seconds")
+
+    def clean_recording_mode(self):
+        return self.cleaned_data.get("recording_mode") or self.instance.recording_mode
 
     def clean_anonymize_mode(self):
         return self.cleaned_data.get("anonymize_mode") or self.instance.anonymize_mode

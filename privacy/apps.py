@@ -11,6 +11,7 @@ class PrivacyConfig(AppConfig):
         _register_audited_models()
         signals.connect()
         _gate_recognition()
+        _register_retention()
 
 
 def _gate_recognition() -> None:
@@ -45,3 +46,11 @@ def _register_audited_models() -> None:
     audit_register(LegalHold, m2m_fields={"cameras"})
     audit_register(UnmaskGrant, m2m_fields={"cameras"})
     audit_register(UnmaskPolicy, exclude_fields=["updated_at"])
+
+
+def _register_retention() -> None:
+    """Recorded segments (both tracks) go with their camera's retention."""
+    from privacy.services.recording import RECORDING_SEGMENTS
+    from privacy.services.retention import retention_register
+
+    retention_register(RECORDING_SEGMENTS)

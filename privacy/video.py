@@ -9,9 +9,11 @@ black row or column (yuv420p needs even dimensions). Alert clips
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -128,3 +130,95 @@ def h264_bytes(frames: list[np.ndarray], *, fps: float, **options) -> bytes:
             for frame in frames:
                 writer.write(frame)
         return path.read_bytes()
+
+
+# Fragmented MP4 (a moov first, then self-contained fragments, each from a keyframe) can be
+# written to a pipe — nothing touches the disk before the sealed store — and browsers play it
+# through Media Source Extensions one file after another. No B-frames, so each file's
+# timestamps start at zero and the player lines files up by their start times alone.
+FRAGMENTED_MP4 = ["-movflags", "frag_keyframe+empty_moov+default_base_moof", "-f", "mp4"]
+
+
+class FragmentedH264Encoder:
+    """Encodes BGR frames of one size to H.264 fragmented MP4 held in memory: frames go to
+    ``ffmpeg``'s stdin, the file comes back on its stdout (drained by a thread, so a full pipe
+    never blocks the writer). :meth:`finish` returns the file's bytes."""
+
+    def __init__(
+        self,
+        *,
+        width: int,
+        height: int,
+        fps: float,
+        crf: int = DEFAULT_CRF,
+        preset: str = DEFAULT_PRESET,
+        threads: int = 2,
+        keyframe_seconds: float = 2.0,
+    ) -> None:
+        self.width, self.height = int(width), int(height)
+        if self.width < 2 or self.height < 2:
+            raise VideoEncodingError(f"cannot encode {width}x{height} video")
+        gop = max(1, round(fps * keyframe_seconds))
+        command = [
+            ffmpeg_path(), "-nostdin", "-hide_banner", "-loglevel", "error",
+            "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{self.width}x{self.height}",
+            "-r", f"{fps:.6g}", "-i", "-",
+            "-an", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2",
+            "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
+            "-profile:v", "high", "-bf", "0", "-g", str(gop), "-keyint_min", str(gop),
+            "-threads", str(threads), *FRAGMENTED_MP4, "pipe:1",
+        ]  # fmt: skip
+        self._process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        self._output: list[bytes] = []
+        self._errors: list[bytes] = []
+        self._drains = [
+            threading.Thread(target=self._drain, args=(stream, sink), daemon=True)
+            for stream, sink in (
+                (self._process.stdout, self._output),
+                (self._process.stderr, self._errors),
+            )
+        ]
+        for thread in self._drains:
+            thread.start()
+        self.frames = 0
+
+    @staticmethod
+    def _drain(stream, sink: list[bytes]) -> None:
+        for chunk in iter(lambda: stream.read(65536), b""):
+            sink.append(chunk)
+
+    def write(self, frame: np.ndarray) -> None:
+        if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
+            raise VideoEncodingError(
+                f"frame of shape {frame.shape} in a {self.width}x{self.height} video"
+            )
+        try:
+            self._process.stdin.write(np.ascontiguousarray(frame).data)
+        except (BrokenPipeError, OSError) as error:
+            raise VideoEncodingError(f"ffmpeg stopped: {self._error_text()}") from error
+        self.frames += 1
+
+    def finish(self) -> bytes:
+        """The whole file; raises ``VideoEncodingError`` if ffmpeg failed."""
+        with contextlib.suppress(BrokenPipeError, OSError):
+            self._process.stdin.close()
+        code = self._process.wait()
+        for thread in self._drains:
+            thread.join()
+        if code != 0:
+            raise VideoEncodingError(f"ffmpeg failed (exit {code}): {self._error_text()}")
+        return b"".join(self._output)
+
+    def abort(self) -> None:
+        """Stop ffmpeg and drop what it produced."""
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        for thread in self._drains:
+            thread.join()
+        self._output.clear()
+
+    def _error_text(self) -> str:
+        return b"".join(self._errors).decode(errors="replace").strip()[-2000:] or "no message"

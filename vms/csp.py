@@ -1,6 +1,7 @@
 """The base Content-Security-Policy: scripts, styles, fonts, pictures and media from Veil only, no
-inline script or style anywhere; live frames shown as blob: URLs. Standard library only: the
-settings import it (``vms.headers`` adds per-request extras)."""
+inline script or style anywhere; live frames shown as blob: URLs, recorded video played from a
+blob: Media Source. Standard library only: the settings import it (``vms.headers`` adds
+per-request extras)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ def csp_base_directives() -> dict[str, list[str]]:
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:"],
-        "media-src": ["'self'"],
+        "media-src": ["'self'", "blob:"],  # recorded video plays through Media Source
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],

@@ -27,6 +27,9 @@ class CameraAnalyticsConfig:
     # While set (a Unix time), an approved live un-mask is open on the camera: the engine also
     # publishes its original frames, for the un-mask socket only, until then.
     unmask_live_until: float | None = None
+    recording_mode: str = "off"
+    recording_pre_roll_seconds: int = 10
+    recording_post_roll_seconds: int = 20
 
 
 def cameras_for_analytics() -> list[int]:
@@ -98,7 +101,15 @@ def camera_analytics_configs(camera_ids) -> dict[int, CameraAnalyticsConfig]:
     cameras = Camera.objects.filter(
         pk__in=camera_ids, enabled=True, analytics_enabled=True, analytics_hold=""
     ).values_list(
-        "pk", "source_url", "source_username", "source_password", "analytics_fps", "anonymize_mode"
+        "pk",
+        "source_url",
+        "source_username",
+        "source_password",
+        "analytics_fps",
+        "anonymize_mode",
+        "recording_mode",
+        "recording_pre_roll_seconds",
+        "recording_post_roll_seconds",
     )
     rules: dict[int, list[RuleSpec]] = {}
     for row in (
@@ -154,8 +165,21 @@ def camera_analytics_configs(camera_ids) -> dict[int, CameraAnalyticsConfig]:
             rules=tuple(rules.get(pk, ())),
             version=versions.get(pk, "gone"),
             unmask_live_until=live_unmasks[pk].timestamp() if pk in live_unmasks else None,
+            recording_mode=recording_mode,
+            recording_pre_roll_seconds=pre_roll,
+            recording_post_roll_seconds=post_roll,
         )
-        for pk, url, username, password, fps, anonymize_mode in cameras
+        for (
+            pk,
+            url,
+            username,
+            password,
+            fps,
+            anonymize_mode,
+            recording_mode,
+            pre_roll,
+            post_roll,
+        ) in cameras  # fmt: skip
     }
 
 

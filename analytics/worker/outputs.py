@@ -21,6 +21,7 @@ from django.utils import timezone
 from analytics import services
 from analytics.rules import RuleHit
 from analytics.worker.pipeline import AnalysedFrame, CameraState
+from analytics.worker.recorder import RecordFrame
 from analytics.worker.redis_link import RedisLink
 from cameras.models import CameraStatus
 from cameras.services.status import camera_status_record
@@ -73,11 +74,29 @@ class Outputs:
         self._publish_live(state.camera_id, frame.jpeg)
         if frame.original_jpeg is not None:
             self._publish_original(state.camera_id, frame.original_jpeg)
+        self._record(frame)
         if state.reported_online is not True or time.time() - state.reported_at > (
             STATUS_REFRESH_SECONDS
         ):
             self._report_status(state, online=True)  # also keeps "last seen" fresh
         self.frames_delivered += 1
+
+    def _record(self, frame: AnalysedFrame) -> None:
+        state, config = frame.state, frame.state.config
+        if state.recorder is None or frame.original is None or frame.image is None:
+            return
+        state.recorder.offer(
+            RecordFrame(
+                captured_at=frame.captured_at,
+                original=frame.original,
+                anonymised=frame.image,
+                alert=bool(frame.hits),
+                mode=config.recording_mode,
+                fps=config.fps,
+                pre_roll=config.recording_pre_roll_seconds,
+                post_roll=config.recording_post_roll_seconds,
+            )
+        )
 
     def camera_down(self, state: CameraState, hits: list[RuleHit]) -> None:
         """The camera stopped sending frames: say so, and raise what the rules made of it."""

@@ -33,12 +33,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
+import numpy as np
 from django.db import close_old_connections
 
 from analytics import selectors, services
 from analytics.detectors.motion import MotionDetector
 from analytics.rules import Observation, Person, RuleEngine, RuleHit
 from analytics.worker.ingest import CameraStream, ImageHealth, Sample
+from analytics.worker.recorder import CameraRecorder
 from privacy.anonymizer import Anonymizer
 from privacy.detectors.base import Detection
 from privacy.tracking import StreamRedaction
@@ -77,6 +79,8 @@ class CameraState:
     # Faces and plates seen in recent frames, kept redacted while likely still there.
     redaction: StreamRedaction = field(default_factory=StreamRedaction)
     frames_analysed: int = 0
+    # Recording from this decode (analytics.worker.recorder); idle while the mode is "off".
+    recorder: CameraRecorder | None = None
 
     def due(self, every: int, *, phase: int = 0) -> bool:
         """Whether this frame is one of every ``every``-th (staggered by camera and phase)."""
@@ -94,6 +98,10 @@ class AnalysedFrame:
     # Only while a live un-mask is open on the camera: the frame before redaction (privacy
     # masks still black: they cover what the camera must never film, whoever asks).
     original_jpeg: bytes | None = None
+    # For the recorder, while the camera records (never published): the original (privacy
+    # masks black, nothing else redacted) and the anonymised frame.
+    original: np.ndarray | None = None
+    image: np.ndarray | None = None
 
 
 def people_from_faces(faces: list[Detection], width: int, height: int) -> list[Detection]:
@@ -222,6 +230,7 @@ class FramePipeline:
                 else last_hits,
             ),
             anonymizer=self._anonymizer(config),
+            recorder=CameraRecorder(config.camera_id),
         )
 
     def needs_reopen(self, state: CameraState, config: selectors.CameraAnalyticsConfig) -> bool:
@@ -236,6 +245,8 @@ class FramePipeline:
 
     def close_camera(self, state: CameraState) -> None:
         state.stream.stop()
+        if state.recorder is not None:
+            state.recorder.close()  # the segment being encoded is finished and stored
 
     def _anonymizer(self, config: selectors.CameraAnalyticsConfig) -> Anonymizer:
         return Anonymizer(
@@ -306,15 +317,21 @@ class FramePipeline:
             held_faces, held_plates = state.redaction.update(
                 faces[index], plates[index], at=sample.captured_at, width=width, height=height
             )
-            # Before redaction, which works in place on the frame.
-            original = None
-            # (A state built without a configuration, as tests build them, has no un-mask.)
+            # Before redaction, which works in place on the frame: the original, with only
+            # the privacy masks black, for the recorder and an open live un-mask.
+            # (A state built without a configuration, as tests build them, has neither.)
             live_until = getattr(state.config, "unmask_live_until", None)
-            if live_until is not None and time.time() < live_until:
+            live_unmask = live_until is not None and time.time() < live_until
+            recording = getattr(state.config, "recording_mode", "off") != "off" or (
+                state.recorder is not None and state.recorder.active
+            )
+            original = masked[index].copy() if (live_unmask or recording) else None
+            original_jpeg = None
+            if live_unmask:
                 ok, encoded = cv2.imencode(
-                    ".jpg", masked[index], [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
+                    ".jpg", original, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
                 )
-                original = encoded.tobytes() if ok else None
+                original_jpeg = encoded.tobytes() if ok else None
             anonymised = state.anonymizer.redact(masked[index], held_faces, held_plates)
             ok, jpeg = cv2.imencode(
                 ".jpg", anonymised.image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
@@ -324,7 +341,13 @@ class FramePipeline:
             jpeg_bytes = jpeg.tobytes()
             state.clip.append((sample.captured_at, jpeg_bytes))
             yield AnalysedFrame(
-                state, sample.captured_at, jpeg_bytes, hits_by_index[index], original
+                state,
+                sample.captured_at,
+                jpeg_bytes,
+                hits_by_index[index],
+                original_jpeg,
+                original=original if recording else None,
+                image=anonymised.image if recording else None,
             )
 
     def camera_down(self, state: CameraState) -> list[RuleHit]:

@@ -45,6 +45,9 @@ CAMERA_FIELDS = (
     "analytics_enabled",
     "analytics_fps",
     "anonymize_mode",
+    "recording_mode",
+    "recording_pre_roll_seconds",
+    "recording_post_roll_seconds",
     "face_recognition_enabled",
     "plate_recognition_enabled",
 )

@@ -151,6 +151,8 @@ class Veil:
     media_root: Path | None = None
     #: username -> hex key of their authenticator (TOTP device), for :func:`login`
     totp_keys: dict[str, str] = field(default_factory=dict)
+    #: where daphne and the worker keep media (sealed): tests scan it
+    media_root: Path | None = None
 
     @property
     def url(self) -> str:

@@ -4,7 +4,8 @@ As each role, every console page is loaded in Chromium and every picture it brin
 collected: what the browser received over the network (image and video responses), what the
 DOM references (``img``/``video``/``source`` sources, CSS background images, fetched again
 with the page's session cookie), the binary frames of every websocket (the live tiles), and
-the camera's MJPEG feed and latest-frame URL. Each picture is decoded and examined by
+the camera's MJPEG feed and latest-frame URL; with recording on, the playback page's segments
+(fetched by its player, examined whole). Each picture is decoded and examined by
 :class:`tests.browser.frames.FaceCheck`: no face found by Veil's own detector (CenterFace,
 score >= 0.5) and, where the scene's ground truth puts the astronaut's face, no facial detail
 left (Laplacian variance < 15 % of the original's); and no plate characters: PP-OCR
@@ -106,6 +107,10 @@ def _examine_page(check: FaceCheck, page, path: str, label: str, *, expect_live:
             timeout=45,
             message=f"{label} {path}: no live frames over the websocket",
         )
+    elif "/recordings/" in path:
+        # The player fetches its first segments once the page has its index.
+        page.wait_for_selector('#playback[data-state="ready"]', timeout=30_000)
+        page.wait_for_timeout(1_500)
     else:
         page.wait_for_timeout(1_500)
     referenced = page.evaluate(BACKGROUNDS)
@@ -143,16 +148,27 @@ def _examine_page(check: FaceCheck, page, path: str, label: str, *, expect_live:
 @pytest.mark.timeout(900)  # four roles x six pages, each picture checked by two networks
 def test_no_page_sends_an_unblurred_frame(veil, demo_media, people, orm):
     from analytics.models import Alert
+    from cameras.models import Camera
 
     camera = veil.camera
     check = FaceCheck(demo_media.streams["lobby"], plate_text=LOBBY_PLATE)
+    # Recording on, so that the playback page has anonymised segments to send.
+    recording = Camera.objects.get(pk=camera.pk)
+    recording.recording_mode = "continuous"
+    recording.save()
 
     # An alert from the stream with its snapshot and its clip (encoded after the alert).
+    from privacy.models import RecordingSegment
+
+    segments = RecordingSegment.objects.filter(camera=camera, track="anonymised")
     alert = wait_until(
-        lambda: Alert.objects.filter(camera=camera).exclude(snapshot="").exclude(clip="").first(),
+        lambda: (
+            segments.count() >= 2
+            and Alert.objects.filter(camera=camera).exclude(snapshot="").exclude(clip="").first()
+        ),
         page=people.open(veil.guard_a, "guard-a"),
         timeout=ALERT_TIMEOUT,
-        message="no alert with a snapshot and a clip from the stream",
+        message="no alert with a snapshot and a clip from the stream, or no recording",
     )
     pages = {
         "wall": "/analytics/wall/",
@@ -161,6 +177,8 @@ def test_no_page_sends_an_unblurred_frame(veil, demo_media, people, orm):
         "review": "/analytics/review/",
         "zone editor": f"/analytics/cameras/{camera.pk}/zones/",
         "camera detail": f"/cameras/{camera.pk}/",
+        "playback": f"/analytics/cameras/{camera.pk}/recordings/"
+        f"?at={alert.occurred_at.timestamp():.3f}",
     }
     roles = {
         "guard-a": veil.guard_a,
@@ -208,6 +226,9 @@ def test_no_page_sends_an_unblurred_frame(veil, demo_media, people, orm):
     sources = " ".join(record.source for record in face_bearing)
     assert "websocket" in sources or "feed.mjpg" in sources, "no face-bearing live frame"
     assert "snapshot.jpg" in sources or "clip.mp4" in sources, "no face-bearing alert media"
+    assert "/recordings/segments/" in sources, "no face-bearing recorded segment"
+    assert statuses[("guard-a", "playback")] == 200
+    assert statuses[("guard-b", "playback")] == 404
     # And pictures whose original had a plate PP-OCR reads (three characters or more).
     assert check.plate_bearing, "no examined picture came from a frame with a readable plate"
 

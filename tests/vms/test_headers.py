@@ -29,7 +29,7 @@ OWN_POLICY = {
     "script-src": "'self'",
     "style-src": "'self'",
     "img-src": "'self' data: blob:",
-    "media-src": "'self'",
+    "media-src": "'self' blob:",
     "connect-src": "'self' ws://testserver",
     "font-src": "'self'",
     "object-src": "'none'",
