@@ -83,9 +83,10 @@ class Outputs:
 
     def _record(self, frame: AnalysedFrame) -> None:
         state, config = frame.state, frame.state.config
-        if state.recorder is None or frame.original is None or frame.image is None:
+        recorder = getattr(state, "recorder", None)
+        if recorder is None or frame.original is None or frame.image is None:
             return
-        state.recorder.offer(
+        recorder.offer(
             RecordFrame(
                 captured_at=frame.captured_at,
                 original=frame.original,

@@ -140,6 +140,7 @@ CONFIGURATION = [
 # the DPO keep footage from retention (legal holds); only the DPO lets a longer retention apply.
 # Un-masking takes four eyes: guards and supervisors ask, supervisors and the DPO decide (never
 # their own), only the DPO revokes a grant and sets the limits; the admin has no part in it.
+# The DPO publishes privacy-policy versions an admin drafted and decides DPIAs.
 POLICY = {
     Role.GUARD: {Perm.VIEW_LIVE_VIDEO, Perm.TRIAGE_ALERT, Perm.REQUEST_UNMASK},
     Role.SUPERVISOR: {
@@ -159,6 +160,8 @@ POLICY = {
         Perm.APPROVE_UNMASK,
         Perm.REVOKE_UNMASK,
         Perm.SET_UNMASK_POLICY,
+        Perm.PUBLISH_POLICY,
+        Perm.DECIDE_DPIA,
         *AUDIT,
     },
     Role.ADMIN: {
