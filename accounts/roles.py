@@ -49,6 +49,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "privacy.view_legalhold",
         "privacy.view_deletionrecord",
         "cameras.approve_retention",
+        "compliance.view_report",
+        "compliance.view_verificationrun",
+        "analytics.view_missedevent",
     ],
     Role.ADMIN: [
         "accounts.require_mfa",

@@ -11,6 +11,9 @@ class AnalyticsConfig(AppConfig):
         _register_audited_models()
         _register_retention()
         connect_config_signals()
+        from analytics import reports
+
+        reports.register()  # the DPO's desk: report sections and dashboard tiles
 
 
 def _register_retention() -> None:
@@ -24,7 +27,7 @@ def _register_retention() -> None:
 
 def _register_audited_models() -> None:
     """What turns detections into alerts, and every decision on an alert, is audited."""
-    from analytics.models import Alert, AlertDecision, Rule, Zone
+    from analytics.models import Alert, AlertDecision, MissedEvent, Rule, Zone
     from compliance.audit import audit_register
 
     # Triage: an alert's status changes only by a person's decision; the decision rows are
@@ -33,3 +36,4 @@ def _register_audited_models() -> None:
     audit_register(AlertDecision)
     audit_register(Rule, exclude_fields=["updated_at"])
     audit_register(Zone)
+    audit_register(MissedEvent)

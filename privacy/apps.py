@@ -6,7 +6,10 @@ class PrivacyConfig(AppConfig):
     verbose_name = "Privacy: anonymisation"
 
     def ready(self) -> None:
+        from privacy import reports
+
         _register_audited_models()
+        reports.register()  # the DPO's desk: report sections and the un-mask tile
 
 
 def _register_audited_models() -> None:

@@ -171,6 +171,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("VMS_RETENTION_INTERVAL_SECONDS", default=900.0),
     },
     "audit-checkpoint": {"task": "compliance.tasks.audit_checkpoint", "schedule": 3600.0},
+    "audit-verify": {"task": "compliance.tasks.audit_verification_run", "schedule": 86400.0},
 }
 # Alert rows (the AI decision log) outlive their media: at least 183 days (EU AI Act, Art 26).
 DECISION_LOG_RETENTION_DAYS = env.int("VMS_DECISION_LOG_RETENTION_DAYS", default=183)

@@ -282,11 +282,13 @@ NAVIGATION = {
         ("privacy:hold-list", "Legal holds"),
     ],
     Role.DPO: [
+        ("compliance:dashboard", "Dashboard"),
         ("analytics:alert-list", "Alerts"),
         ("analytics:review", "Review"),
         ("cameras:camera-list", "Cameras"),
         ("cameras:site-list", "Sites"),
         ("compliance:access-event-list", "Audit trail"),
+        ("compliance:report-list", "Reports"),
         ("privacy:hold-list", "Legal holds"),
         ("api-docs", "API"),
     ],
@@ -356,7 +358,7 @@ def test_wall_is_the_current_section_on_the_wall(client, world):
     [
         (Role.GUARD, "analytics:wall"),
         (Role.SUPERVISOR, "analytics:wall"),
-        (Role.DPO, "cameras:camera-list"),
+        (Role.DPO, "compliance:dashboard"),  # the DPO's desk
         (Role.ADMIN, "cameras:camera-list"),
     ],
 )
