@@ -51,8 +51,9 @@ class Figure:
 
 @dataclass
 class Chart:
-    """A bar chart (``kind="bar"``: one bar group per category) or a line over days
-    (``kind="line"``); ``series`` maps a legend label to one value per category."""
+    """A bar chart (``kind="bar"``: one bar group per category), stacked bars
+    (``"stacked"``, e.g. kinds per day) or lines (``"line"``); ``series`` maps a legend
+    label to one value per category."""
 
     title: str
     categories: list[str]

@@ -56,7 +56,7 @@ def access_activity(context: ReportContext) -> SectionContent:
         title="Access events per day, five most frequent kinds",
         categories=[f"{d:%d %b}" for d in days],
         series={LABELS.get(k, k): [daily.get((d, k), 0) for d in days] for k in busiest},
-        kind="line",
+        kind="stacked",
         value_label="events",
     )
     total = sum(totals.values())
@@ -183,7 +183,8 @@ def verification(context: ReportContext) -> SectionContent:
         f"Audit trail verification: {verdict} The hash chain of every access event and "
         f"change-log entry was recomputed from link {max(run.since_seq, 1)} to its head "
         f"({run.links} links) on {when(run.finished_at)} "
-        f"and {run.checkpoints} signed checkpoints were checked against it."
+        f"and {run.checkpoints} signed checkpoint{'s' if run.checkpoints != 1 else ''} "
+        "were checked against it."
     )
     paragraphs = [
         statement,

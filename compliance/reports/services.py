@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import os
 import uuid
 import zipfile
 
@@ -36,7 +37,12 @@ MAX_PERIOD_DAYS = 400
 
 
 def _organisation() -> str:
-    return getattr(settings, "VEIL_ORGANISATION", "") or "Veil deployment"
+    # The name on the cover: the deployment's (VMS_ORGANISATION), else a neutral one.
+    return (
+        getattr(settings, "VEIL_ORGANISATION", "")
+        or os.environ.get("VMS_ORGANISATION", "")
+        or "Veil deployment"
+    )
 
 
 def report_request(
@@ -174,6 +180,7 @@ def audit_verification_run(*, actor=None, since: int = 0) -> VerificationRun:
                   "head": AuditChainLink.objects.order_by("-seq").values_list("seq", flat=True)
                   .first()},
         )  # fmt: skip
+    run.result = result  # the breaks themselves, for the command that prints them
     return run
 
 

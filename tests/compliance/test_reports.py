@@ -110,7 +110,7 @@ def test_access_section_counts_events_per_day_by_kind(data):
     assert by_kind["Exported"] == 1
     assert by_kind["Decided on an alert"] == 3
     assert _figures(content)["Access events"] == sum(by_kind.values())
-    assert content.charts and content.charts[0].kind == "line"
+    assert content.charts and content.charts[0].kind == "stacked"
 
 
 def test_views_section_counts_live_and_recorded_views_per_camera_and_person(data):
