@@ -154,12 +154,11 @@ def chain_everything(batch: int = 20_000) -> None:
                 previous = chain_hash(previous, seq, record_type, record.pk, digest)
                 buffer.write(f"{seq}\t{record_type}\t{record.pk}\t{digest}\t{previous}\n")
             buffer.seek(0)
-            with connection.cursor() as cursor:
-                with cursor.copy(
-                    "COPY compliance_auditchainlink (seq, record_type, record_id, content_hash, "
-                    "chain_hash) FROM STDIN"
-                ) as copy:
-                    copy.write(buffer.read())
+            with connection.cursor() as cursor, cursor.copy(
+                "COPY compliance_auditchainlink (seq, record_type, record_id, content_hash, "
+                "chain_hash) FROM STDIN"
+            ) as copy:
+                copy.write(buffer.read())
 
 
 def report_figures(dpo) -> None:
