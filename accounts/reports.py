@@ -16,5 +16,11 @@ def scope_for(kind: str, object_id: str) -> ReportScope | None:
     return ReportScope("user", object_id, f"User: {user.get_username()}", user_id=user.pk)
 
 
+def scope_choices(user) -> list[tuple[str, str, str]]:
+    """People whose actions a report can be about (the accounts the user may list)."""
+    people = get_user_model().objects.filter(is_service_account=False).order_by("username")
+    return [("user", str(pk), f"User: {name}") for pk, name in people.values_list("pk", "username")]
+
+
 def register() -> None:
-    report_scope_resolver_register(scope_for)
+    report_scope_resolver_register(scope_for, scope_choices)

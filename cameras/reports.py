@@ -54,6 +54,19 @@ def scope_for(kind: str, object_id: str) -> ReportScope | None:
     return None
 
 
+def scope_choices(user) -> list[tuple[str, str, str]]:
+    """Sites and cameras the user sees, for the report form."""
+    sites = Site.objects.restrict(user, "view").order_by("name").values_list("pk", "name")
+    cameras = (
+        Camera.objects.restrict(user, "view")
+        .order_by("site__name", "name")
+        .values_list("pk", "name", "site__name")
+    )
+    return [("site", str(pk), f"Site: {name}") for pk, name in sites] + [
+        ("camera", str(pk), f"Camera: {name} ({site})") for pk, name, site in cameras
+    ]
+
+
 def _int(value) -> int:
     try:
         return int(value)
@@ -174,7 +187,7 @@ def recognition(user) -> Tile:
 
 
 def register() -> None:
-    report_scope_resolver_register(scope_for)
+    report_scope_resolver_register(scope_for, scope_choices)
     report_section_register(
         ReportSection(
             "camera-config", "Configuration changes: cameras and sites", configuration_changes,

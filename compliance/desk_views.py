@@ -6,10 +6,11 @@ that is not there."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
@@ -17,9 +18,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 from compliance.dashboard import dashboard_tiles
 from compliance.models import Report
 from compliance.reports import services
+from compliance.reports.registry import report_scope_choices
 from vms.forms import apply_service_errors
 from vms.permissions import Perm, get_restricted_or_404, permission_required
 
+logger = logging.getLogger(__name__)
 desk = permission_required(Perm.RUN_REPORT)
 
 
@@ -52,17 +55,24 @@ class ReportForm(forms.Form):
     date_to = forms.DateField(
         label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"})
     )
-    scope = forms.ChoiceField(label="Scope", choices=Report.Scope.choices)
-    scope_id = forms.CharField(
-        label="Site, camera or user id", required=False,
-        help_text="For a site, camera or user scope: its number (as in its page's address).",
-    )  # fmt: skip
+    scope = forms.ChoiceField(label="Scope", help_text="The whole organisation, a site, a "
+                              "camera, or one person's actions.")  # fmt: skip
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = [
+            (f"{kind}:{object_id}", label) for kind, object_id, label in report_scope_choices(user)
+        ]
 
     def period(self) -> tuple[dt.datetime, dt.datetime]:
         zone = timezone.get_current_timezone()
         start = dt.datetime.combine(self.cleaned_data["date_from"], dt.time.min, tzinfo=zone)
         end_day = self.cleaned_data["date_to"] + dt.timedelta(days=1)
         return start, dt.datetime.combine(end_day, dt.time.min, tzinfo=zone)
+
+    def scope_parts(self) -> tuple[str, str]:
+        kind, _, object_id = self.cleaned_data["scope"].partition(":")
+        return kind, object_id
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -71,14 +81,16 @@ def report_list(request):
     """The reports generated so far, and the form to ask for one (last week by default)."""
     start, end = _last_week()
     form = ReportForm(
-        request.POST or None, initial={"date_from": start, "date_to": end, "scope": "all"}
+        request.POST or None,
+        user=request.user,
+        initial={"date_from": start, "date_to": end, "scope": "all:"},
     )
     if request.method == "POST" and form.is_valid():
         period_start, period_end = form.period()
         try:
             report = services.report_request(
                 user=request.user, period_start=period_start, period_end=period_end,
-                scope=form.cleaned_data["scope"], scope_id=form.cleaned_data["scope_id"].strip(),
+                scope=form.scope_parts()[0], scope_id=form.scope_parts()[1],
                 request=request,
             )  # fmt: skip
         except ValidationError as error:
@@ -118,8 +130,6 @@ def report_progress(request, uid):
 def report_download(request, uid, part):
     report = get_restricted_or_404(Report.objects.all(), request.user, uid=uid)
     if part not in ("pdf", "csv"):
-        from django.http import Http404
-
         raise Http404("No such file.")
     try:
         handle, filename, content_type = services.report_download(

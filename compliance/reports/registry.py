@@ -97,6 +97,7 @@ class ReportSection:
 
 _sections: dict[str, ReportSection] = {}
 _scope_resolvers: list[Callable[[str, str], ReportScope | None]] = []
+_scope_choices: list[Callable[[object], list[tuple[str, str, str]]]] = []
 
 
 def report_section_register(section: ReportSection) -> None:
@@ -109,11 +110,24 @@ def report_sections() -> list[ReportSection]:
     return sorted(_sections.values(), key=lambda s: (s.order, s.key))
 
 
-def report_scope_resolver_register(resolver: Callable[[str, str], ReportScope | None]) -> None:
+def report_scope_resolver_register(
+    resolver: Callable[[str, str], ReportScope | None],
+    choices: Callable[[object], list[tuple[str, str, str]]] | None = None,
+) -> None:
     """``resolver(kind, object_id)`` answers a :class:`ReportScope` for the kinds it knows
-    (cameras: ``site`` and ``camera``; accounts: ``user``), else ``None``."""
+    (cameras: ``site`` and ``camera``; accounts: ``user``), else ``None``; ``choices(user)``
+    lists ``(kind, object_id, label)`` the report form offers."""
     if resolver not in _scope_resolvers:
         _scope_resolvers.append(resolver)
+    if choices is not None and choices not in _scope_choices:
+        _scope_choices.append(choices)
+
+
+def report_scope_choices(user) -> list[tuple[str, str, str]]:
+    """Every scope the form offers ``user``, after the whole organisation."""
+    return [("all", "", "Whole organisation")] + [
+        choice for provider in _scope_choices for choice in provider(user)
+    ]
 
 
 def report_scope_resolve(kind: str, object_id: str) -> ReportScope | None:

@@ -27,6 +27,7 @@ from tests.browser.conftest import (
     _start_daphne,
     _stop,
     _test_database,
+    save_screenshot,
     totp_keys,
 )
 from tests.fixtures.worker import celery_worker
@@ -138,6 +139,7 @@ def test_dpo_generates_and_downloads_last_weeks_report(people, desk, orm, tmp_pa
     assert page.url.endswith("/audit/dashboard/"), page.url
     assert page.locator("[data-tile=audit-chain]").count() == 1
     assert page.locator("[data-tile=dsar]").count() == 1  # a slot for a later capability
+    save_screenshot(page, "dpo-dashboard")
 
     with page.expect_navigation():
         page.click("text=Generate an audit report")

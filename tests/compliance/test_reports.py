@@ -280,3 +280,26 @@ def test_a_guard_records_a_missed_event_through_the_form(scene):  # noqa: F811
         "camera": hidden.pk, "occurred_at": "2026-01-01T10:00", "description": "x",
     })  # fmt: skip
     assert response.status_code == 200  # the hidden camera is not a choice
+
+
+def test_the_report_form_offers_sites_cameras_and_people_and_queues_a_scoped_report(
+    data, django_capture_on_commit_callbacks
+):
+    client = Client()
+    client.force_login(data.dpo)
+    page = client.get(reverse("compliance:report-list")).content.decode()
+    camera = data.scene.camera
+    assert f'value="camera:{camera.pk}"' in page and "Camera: Depot gate (Depot)" in page
+    assert f'value="site:{camera.site_id}"' in page and "User: guard-depot" in page
+    today = timezone.localdate()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(reverse("compliance:report-list"), {
+            "date_from": (today - dt.timedelta(days=7)).isoformat(),
+            "date_to": today.isoformat(), "scope": f"camera:{camera.pk}",
+        })  # fmt: skip
+    report = Report.objects.get()
+    assert response.url == reverse("compliance:report-detail", args=[report.uid])
+    assert (report.scope, report.scope_label) == ("camera", "Camera: Depot gate (Depot)")
+    assert len(callbacks) == 1  # the Celery task, sent once the request commits
+    progress = client.get(reverse("compliance:report-progress", args=[report.uid])).json()
+    assert progress == {"status": "queued", "progress": 0, "stage": "", "ready": False}
