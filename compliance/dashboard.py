@@ -34,6 +34,13 @@ class Tile:
     lines: list[TileLine] = field(default_factory=list)
     #: Small series for a sparkline (e.g. access events per day).
     trend: list[int] = field(default_factory=list)
+    #: A button that POSTs to ``action_url`` (e.g. "Verify now").
+    action_label: str = ""
+    action_url: str = ""
+
+    @property
+    def value_is_text(self) -> bool:
+        return isinstance(self.value, str) and not self.value.rstrip("%").isdigit()
 
     @property
     def trend_heights(self) -> list[int]:

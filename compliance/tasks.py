@@ -28,7 +28,9 @@ def report_generate(report_id: int) -> None:
     time_limit=3600,
     soft_time_limit=3500,
 )
-def audit_verification_run() -> None:
+def audit_verification_run(actor_id: int | None = None) -> None:
+    from django.contrib.auth import get_user_model
+
     from compliance.reports.services import audit_verification_run as run
 
-    run()
+    run(actor=get_user_model().objects.filter(pk=actor_id).first() if actor_id else None)

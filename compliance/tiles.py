@@ -84,8 +84,10 @@ def audit_chain(user) -> Tile:
     """The last verification run: intact or broken, when, how much it covered."""
     run = VerificationRun.objects.first()
     url = access_list_url(kind=AccessKind.AUDIT_VERIFY)
+    action = {"action_label": "Verify now", "action_url": reverse("compliance:audit-verify")}
     if run is None:
-        return Tile(value="Never verified", url=url, caption="audit trail", state="attention")
+        return Tile(value="Never verified", url=url, caption="the audit trail", state="attention",
+                    **action)  # fmt: skip
     age = timezone.now() - run.finished_at
     stale = age > dt.timedelta(days=2)
     return Tile(
@@ -93,6 +95,7 @@ def audit_chain(user) -> Tile:
         url=url,
         caption=f"audit trail, verified {timezone.localtime(run.finished_at):%Y-%m-%d %H:%M}",
         state="alert" if not run.ok else ("attention" if stale else "ok"),
+        **action,
         lines=[
             TileLine("Links recomputed", run.links),
             TileLine("Signed checkpoints checked", run.checkpoints),

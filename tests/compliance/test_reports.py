@@ -303,3 +303,23 @@ def test_the_report_form_offers_sites_cameras_and_people_and_queues_a_scoped_rep
     assert len(callbacks) == 1  # the Celery task, sent once the request commits
     progress = client.get(reverse("compliance:report-progress", args=[report.uid])).json()
     assert progress == {"status": "queued", "progress": 0, "stage": "", "ready": False}
+
+
+def test_verify_now_runs_the_verification_in_the_background_for_the_dpo_only(
+    data, django_capture_on_commit_callbacks
+):
+    from compliance.tasks import audit_verification_run as task
+
+    guard = Client()
+    guard.force_login(data.scene.guard)
+    assert guard.post(reverse("compliance:audit-verify")).status_code == 404
+    client = Client()
+    client.force_login(data.dpo)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(reverse("compliance:audit-verify"))
+    assert response.url == reverse("compliance:dashboard") and len(callbacks) == 1
+    task(data.dpo.pk)  # what the worker runs
+    run = VerificationRun.objects.get()
+    assert run.ok and run.actor_username == "dana-dpo"
+    assert AccessEvent.objects.filter(kind=AccessKind.AUDIT_VERIFY, actor=data.dpo).exists()
+    assert "Verify now" in client.get(reverse("compliance:dashboard")).content.decode()
