@@ -101,7 +101,7 @@ def build(events_n: int) -> dict:
                           FROM cameras_camera),
                  rows AS (SELECT g, g %% (SELECT count(*) FROM users) AS u,
                                  (g * 7919) %% (SELECT count(*) FROM cams) AS k
-                          FROM generate_series(1, %(n)s) g)
+                          FROM generate_series(1::bigint, %(n)s) g)
             INSERT INTO compliance_accessevent (occurred_at, kind, actor_id, actor_username,
                 target_type_id, target_id, target_repr, reason, data, user_agent)
             SELECT now() - (random() * %(days)s * interval '1 day'),
