@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -254,6 +256,11 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return (
-            f"Audit report {self.period_start:%Y-%m-%d}–{self.period_end:%Y-%m-%d} "
+            f"Audit report {self.period_start:%Y-%m-%d} to {self.period_last_day:%Y-%m-%d} "
             f"({self.scope_label or self.get_scope_display()})"
         )
+
+    @property
+    def period_last_day(self) -> dt.datetime:
+        """The end is exclusive: a week ends on its Sunday, not on the Monday after."""
+        return self.period_end - dt.timedelta(microseconds=1)
