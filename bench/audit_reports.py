@@ -154,10 +154,13 @@ def chain_everything(batch: int = 20_000) -> None:
                 previous = chain_hash(previous, seq, record_type, record.pk, digest)
                 buffer.write(f"{seq}\t{record_type}\t{record.pk}\t{digest}\t{previous}\n")
             buffer.seek(0)
-            with connection.cursor() as cursor, cursor.copy(
-                "COPY compliance_auditchainlink (seq, record_type, record_id, content_hash, "
-                "chain_hash) FROM STDIN"
-            ) as copy:
+            with (
+                connection.cursor() as cursor,
+                cursor.copy(
+                    "COPY compliance_auditchainlink (seq, record_type, record_id, content_hash, "
+                    "chain_hash) FROM STDIN"
+                ) as copy,
+            ):
                 copy.write(buffer.read())
 
 
@@ -249,8 +252,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of 1 000 000 events")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--db", help="measure again on a kept database (no build; kept)")
     args = parser.parse_args()
     events_n = max(1000, int(EVENTS * args.scale))
+    if args.db:
+        return remeasure(args.db)
     db_name = f"veil_auditbench_{uuid.uuid4().hex[:8]}"
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", db_name], check=True)
     try:
@@ -276,6 +282,23 @@ def main() -> None:
         else:
             subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--force", db_name],
                            check=False)  # fmt: skip
+
+
+def remeasure(db_name: str) -> None:
+    """The report and the verification again, on a database a run kept."""
+    from bench._harness import machine_description
+
+    print(f"Machine: {machine_description()}\nDatabase: {db_name} (kept)\n")
+    setup_django(db_name)
+    from django.contrib.auth import get_user_model
+
+    from compliance.models import AccessEvent
+
+    print(f"{AccessEvent.objects.count():,} access events")
+    print(f"\nReport over {DAYS} days, whole organisation:")
+    report_figures(get_user_model().objects.get(username="bench-dpo"))
+    print("\nVerifying the chain:")
+    verify_figures()
 
 
 if __name__ == "__main__":
