@@ -6,29 +6,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analytics', '0008_alert_open_camera_index'),
-        ('cameras', '0009_recording_mode'),
+        ("analytics", "0008_alert_open_camera_index"),
+        ("cameras", "0009_recording_mode"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MissedEvent',
+            name="MissedEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(help_text='When it happened.')),
-                ('description', models.TextField(help_text='What happened that no alert caught.')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('camera', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='missed_events', to='cameras.camera')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='missed_events', to=settings.AUTH_USER_MODEL)),
-                ('rule', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='missed_events', to='analytics.rule')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(help_text="When it happened.")),
+                ("description", models.TextField(help_text="What happened that no alert caught.")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "camera",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="missed_events",
+                        to="cameras.camera",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="missed_events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="missed_events",
+                        to="analytics.rule",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-id'],
-                'default_permissions': ('view', 'add'),
-                'indexes': [models.Index(fields=['camera', 'occurred_at'], name='missed_camera_time')],
+                "ordering": ["-occurred_at", "-id"],
+                "default_permissions": ("view", "add"),
+                "indexes": [
+                    models.Index(fields=["camera", "occurred_at"], name="missed_camera_time")
+                ],
             },
         ),
     ]

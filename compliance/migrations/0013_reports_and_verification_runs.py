@@ -6,57 +6,97 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('compliance', '0012_access_kinds_recording_reports'),
+        ("compliance", "0012_access_kinds_recording_reports"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='VerificationRun',
+            name="VerificationRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField()),
-                ('since_seq', models.BigIntegerField(default=0)),
-                ('ok', models.BooleanField()),
-                ('links', models.BigIntegerField(default=0)),
-                ('checkpoints', models.IntegerField(default=0)),
-                ('first_break', models.TextField(blank=True)),
-                ('actor_username', models.CharField(blank=True, max_length=150)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField()),
+                ("since_seq", models.BigIntegerField(default=0)),
+                ("ok", models.BooleanField()),
+                ("links", models.BigIntegerField(default=0)),
+                ("checkpoints", models.IntegerField(default=0)),
+                ("first_break", models.TextField(blank=True)),
+                ("actor_username", models.CharField(blank=True, max_length=150)),
             ],
             options={
-                'ordering': ['-finished_at', '-id'],
-                'default_permissions': ('view',),
+                "ordering": ["-finished_at", "-id"],
+                "default_permissions": ("view",),
             },
         ),
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(editable=False, unique=True)),
-                ('requested_at', models.DateTimeField(auto_now_add=True)),
-                ('period_start', models.DateTimeField()),
-                ('period_end', models.DateTimeField(help_text='Exclusive.')),
-                ('scope', models.CharField(choices=[('all', 'Whole organisation'), ('site', 'One site'), ('camera', 'One camera'), ('user', 'One user')], default='all', max_length=8)),
-                ('scope_id', models.CharField(blank=True, max_length=64)),
-                ('scope_label', models.CharField(blank=True, max_length=200)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Generating'), ('done', 'Ready'), ('failed', 'Failed')], default='queued', max_length=8)),
-                ('progress', models.PositiveSmallIntegerField(default=0)),
-                ('stage', models.CharField(blank=True, max_length=120)),
-                ('error', models.TextField(blank=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('pdf', models.CharField(blank=True, max_length=200)),
-                ('pdf_sha256', models.CharField(blank=True, max_length=64)),
-                ('csv_zip', models.CharField(blank=True, max_length=200)),
-                ('csv_sha256', models.CharField(blank=True, max_length=64)),
-                ('summary', models.JSONField(blank=True, default=dict)),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reports', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uid", models.UUIDField(editable=False, unique=True)),
+                ("requested_at", models.DateTimeField(auto_now_add=True)),
+                ("period_start", models.DateTimeField()),
+                ("period_end", models.DateTimeField(help_text="Exclusive.")),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            ("all", "Whole organisation"),
+                            ("site", "One site"),
+                            ("camera", "One camera"),
+                            ("user", "One user"),
+                        ],
+                        default="all",
+                        max_length=8,
+                    ),
+                ),
+                ("scope_id", models.CharField(blank=True, max_length=64)),
+                ("scope_label", models.CharField(blank=True, max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Generating"),
+                            ("done", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=8,
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0)),
+                ("stage", models.CharField(blank=True, max_length=120)),
+                ("error", models.TextField(blank=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("pdf", models.CharField(blank=True, max_length=200)),
+                ("pdf_sha256", models.CharField(blank=True, max_length=64)),
+                ("csv_zip", models.CharField(blank=True, max_length=200)),
+                ("csv_sha256", models.CharField(blank=True, max_length=64)),
+                ("summary", models.JSONField(blank=True, default=dict)),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reports",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at', '-id'],
-                'default_permissions': ('view',),
+                "ordering": ["-requested_at", "-id"],
+                "default_permissions": ("view",),
             },
         ),
     ]
