@@ -14,6 +14,9 @@ class AccountsConfig(AppConfig):
         post_migrate.connect(sync_role_groups_after_migrate, dispatch_uid="veil-sync-roles")
         _register_audited_models()
         _connect_log_in()
+        from accounts import reports
+
+        reports.register()  # a report scoped to one person
 
 
 def _connect_log_in() -> None:

@@ -15,6 +15,7 @@ CAMERAS, SITES = "cameras:camera-list", "cameras:site-list"
 USERS, AUDIT, API = "accounts:user-list", "compliance:access-event-list", "api-docs"
 HOLDS = "privacy:hold-list"
 UNMASK = "privacy:unmask-home"
+DASHBOARD, REPORTS = "compliance:dashboard", "compliance:report-list"
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class MenuItem:
 # oversee or configure the whole estate; guards and supervisors reach their sites' pages from
 # their cameras. Admins reach the zone editor from a camera's page.
 MENU: tuple[MenuItem, ...] = (
+    MenuItem(DASHBOARD, "Dashboard", (Perm.RUN_REPORT,)),
     MenuItem(WALL, "Live wall", (Perm.VIEW_LIVE_VIDEO,)),
     MenuItem(ALERTS, "Alerts", (Perm.TRIAGE_ALERT, "analytics.view_alert")),
     MenuItem(REVIEW, "Review", (Perm.TUNE_RULE, "analytics.view_alert")),
@@ -40,6 +42,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(SITES, "Sites", ("cameras.view_site",)),
     MenuItem(USERS, "Users", ("accounts.change_user",)),
     MenuItem(AUDIT, "Audit trail", ("compliance.view_accessevent",)),
+    MenuItem(REPORTS, "Reports", (Perm.RUN_REPORT,)),
     MenuItem(HOLDS, "Legal holds", (Perm.PLACE_LEGAL_HOLD, "privacy.view_legalhold")),
     MenuItem(
         UNMASK, "Un-masks", (Perm.REQUEST_UNMASK, Perm.APPROVE_UNMASK, "privacy.view_unmaskgrant")
@@ -67,7 +70,10 @@ def navigation_items(user) -> list[MenuItem]:
 
 def landing_url_name(user) -> str:
     """Where log-in leads: the live wall for those who watch and triage (guards, supervisors),
-    the cameras for everyone else (DPO, Admin)."""
+    the compliance dashboard for those who answer for the trail (DPO), the cameras for
+    everyone else (Admin)."""
+    if has_permission(user, Perm.RUN_REPORT) and _url_exists(DASHBOARD):
+        return DASHBOARD
     watches = has_permission(user, Perm.VIEW_LIVE_VIDEO) and has_permission(user, Perm.TRIAGE_ALERT)
     return WALL if watches and _url_exists(WALL) else CAMERAS
 
@@ -109,4 +115,6 @@ def _section(view_name: str) -> str:
         if name == "camera-zones":
             return "cameras"
         return name
+    if namespace == "compliance":
+        return "dashboard" if name == "dashboard" else ("reports" if "report" in name else "audit")
     return namespace or view_name

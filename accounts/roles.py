@@ -62,6 +62,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "privacy.view_signinspection",
         "privacy.view_dpia",
         "privacy.decide_dpia",
+        "compliance.view_report",
+        "compliance.view_verificationrun",
+        "analytics.view_missedevent",
     ],
     Role.ADMIN: [
         "accounts.require_mfa",

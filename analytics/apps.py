@@ -12,6 +12,9 @@ class AnalyticsConfig(AppConfig):
         _register_retention()
         connect_config_signals()
         _connect_rollups()
+        from analytics import reports
+
+        reports.register()  # the DPO's desk: report sections and dashboard tiles
 
 
 def _connect_rollups() -> None:
@@ -36,7 +39,7 @@ def _register_retention() -> None:
 
 def _register_audited_models() -> None:
     """What turns detections into alerts, and every decision on an alert, is audited."""
-    from analytics.models import Alert, AlertDecision, Rule, Zone
+    from analytics.models import Alert, AlertDecision, MissedEvent, Rule, Zone
     from compliance.audit import audit_register
 
     # Triage: an alert's status changes only by a person's decision; the decision rows are
@@ -45,3 +48,4 @@ def _register_audited_models() -> None:
     audit_register(AlertDecision)
     audit_register(Rule, exclude_fields=["updated_at"])
     audit_register(Zone)
+    audit_register(MissedEvent)

@@ -384,3 +384,32 @@ class StatsStale(models.Model):
 
     def __str__(self) -> str:
         return f"camera {self.camera_id} {self.day}"
+
+
+class MissedEvent(models.Model):
+    """Something the analytics should have alerted on and did not (a false negative), as a
+    guard or supervisor recorded it: with confirmed alerts it gives recall per camera and rule,
+    beside precision. Never changed; a correction is a new record."""
+
+    permission_parent = "camera"
+
+    camera = models.ForeignKey(Camera, on_delete=models.PROTECT, related_name="missed_events")
+    rule = models.ForeignKey(
+        Rule, null=True, blank=True, on_delete=models.SET_NULL, related_name="missed_events"
+    )
+    occurred_at = models.DateTimeField(help_text="When it happened.")
+    description = models.TextField(help_text="What happened that no alert caught.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="missed_events"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        default_permissions = ("view", "add")
+        indexes = [models.Index(fields=["camera", "occurred_at"], name="missed_camera_time")]
+
+    def __str__(self) -> str:
+        return f"Missed on {self.camera.name} at {self.occurred_at:%Y-%m-%d %H:%M}"

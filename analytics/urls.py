@@ -1,6 +1,7 @@
 from django.urls import path
 
 from analytics.views import media, playback, wall
+from analytics.views import missed as missed_views
 from analytics.views import triage as triage_views
 from analytics.views import zones as zone_views
 
@@ -45,5 +46,6 @@ urlpatterns = [
     path("alerts/<int:pk>/", triage_views.alert_detail, name="alert-detail"),
     path("alerts/<int:pk>/decide/", triage_views.alert_decide, name="alert-decide"),
     path("review/", triage_views.review, name="review"),
+    path("missed/new/", missed_views.missed_event_create, name="missed-event-create"),
     path("review/rules/<int:rule_id>/apply/", triage_views.rule_tune, name="rule-tune"),
 ]

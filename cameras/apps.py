@@ -5,7 +5,10 @@ class CamerasConfig(AppConfig):
     name = "cameras"
 
     def ready(self) -> None:
+        from cameras import reports
+
         _register_audited_models()
+        reports.register()  # the DPO's desk: report scope and section, dashboard tiles
 
 
 def _register_audited_models() -> None:

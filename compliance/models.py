@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -192,3 +194,81 @@ class AuditCheckpoint(models.Model):
             "public_key": self.public_key,
             "algorithm": "Ed25519",
         }
+
+
+class VerificationRun(models.Model):
+    """One recomputation of the audit chain (``compliance.chain.audit_verify``): the dashboard
+    shows the last one, a report states the one it ran. Kept, never changed."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    since_seq = models.BigIntegerField(default=0)
+    ok = models.BooleanField()
+    links = models.BigIntegerField(default=0)
+    checkpoints = models.IntegerField(default=0)
+    first_break = models.TextField(blank=True)
+    actor_username = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-finished_at", "-id"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        verdict = "intact" if self.ok else "BROKEN"
+        return f"verification {self.finished_at:%Y-%m-%d %H:%M} UTC: {verdict}"
+
+
+class Report(models.Model):
+    """An audit report for a period and a scope: generated in the background (progress
+    0–100), stored as a PDF and a zip of CSV files (encrypted at rest by the media storage),
+    each with its SHA-256 so a copy handed out can be checked against the original."""
+
+    class Scope(models.TextChoices):
+        ALL = "all", "Whole organisation"
+        SITE = "site", "One site"
+        CAMERA = "camera", "One camera"
+        USER = "user", "One user"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Generating"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    uid = models.UUIDField(unique=True, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField(help_text="Exclusive.")
+    scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.ALL)
+    scope_id = models.CharField(max_length=64, blank=True)
+    scope_label = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=120, blank=True)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    pdf = models.CharField(max_length=200, blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    csv_zip = models.CharField(max_length=200, blank=True)
+    csv_sha256 = models.CharField(max_length=64, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return (
+            f"Audit report {self.period_start:%Y-%m-%d} to {self.period_last_day:%Y-%m-%d} "
+            f"({self.scope_label or self.get_scope_display()})"
+        )
+
+    @property
+    def period_last_day(self) -> dt.datetime:
+        """The end is exclusive: a week ends on its Sunday, not on the Monday after."""
+        return self.period_end - dt.timedelta(microseconds=1)

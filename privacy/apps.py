@@ -6,12 +6,13 @@ class PrivacyConfig(AppConfig):
     verbose_name = "Privacy: anonymisation"
 
     def ready(self) -> None:
-        from privacy import signals
+        from privacy import reports, signals
 
         _register_audited_models()
         signals.connect()
         _gate_recognition()
         _register_retention()
+        reports.register()  # the DPO's desk: report sections and the un-mask tile
 
 
 def _gate_recognition() -> None:

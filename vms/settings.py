@@ -176,6 +176,7 @@ CELERY_BEAT_SCHEDULE = {
     "stats-rollup": {"task": "analytics.tasks.stats_rollup_refresh", "schedule": 60.0},
     "unmask-expire": {"task": "privacy.tasks.unmask_grants_expire", "schedule": 60.0},
     "transparency-daily": {"task": "privacy.tasks.transparency_daily", "schedule": 3600.0},
+    "audit-verify": {"task": "compliance.tasks.audit_verification_run", "schedule": 86400.0},
 }
 # Alert rows (the AI decision log) outlive their media: at least 183 days (EU AI Act, Art 26).
 DECISION_LOG_RETENTION_DAYS = env.int("VMS_DECISION_LOG_RETENTION_DAYS", default=183)

@@ -284,11 +284,13 @@ NAVIGATION = {
         ("privacy:unmask-home", "Un-masks"),
     ],
     Role.DPO: [
+        ("compliance:dashboard", "Dashboard"),
         ("analytics:alert-list", "Alerts"),
         ("analytics:review", "Review"),
         ("cameras:camera-list", "Cameras"),
         ("cameras:site-list", "Sites"),
         ("compliance:access-event-list", "Audit trail"),
+        ("compliance:report-list", "Reports"),
         ("privacy:hold-list", "Legal holds"),
         ("privacy:unmask-home", "Un-masks"),
         ("api-docs", "API"),
@@ -359,7 +361,7 @@ def test_wall_is_the_current_section_on_the_wall(client, world):
     [
         (Role.GUARD, "analytics:wall"),
         (Role.SUPERVISOR, "analytics:wall"),
-        (Role.DPO, "cameras:camera-list"),
+        (Role.DPO, "compliance:dashboard"),  # the DPO's desk
         (Role.ADMIN, "cameras:camera-list"),
     ],
 )
