@@ -49,6 +49,13 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "privacy.view_legalhold",
         "privacy.view_deletionrecord",
         "cameras.approve_retention",
+        # The DPO's registers: subject-access requests, breaches, transfers, vendors and
+        # model assessments, liability risk and insurance.
+        *[
+            f"privacy.{action}_{model}"
+            for model in ("subjectaccessrequest",)
+            for action in ("add", "change", "view")
+        ],
     ],
     Role.ADMIN: [
         "accounts.require_mfa",

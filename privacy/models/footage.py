@@ -67,8 +67,13 @@ class LegalHold(models.Model):
     reason = models.TextField()
     reference = models.CharField(max_length=120, blank=True, help_text="Case, incident or request.")
     expires_at = models.DateTimeField(help_text="When the hold lapses unless extended.")
+    # Empty for a hold placed by a member of the public's subject-access request.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="legal_holds_placed"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="legal_holds_placed",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     released_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,34 @@
+"""Privacy's models, split by domain; ``from privacy.models import X`` works for every one.
+
+``footage``: masks, keys, legal holds, deletion records and recordings; ``requests``:
+subject-access requests; ``registers``: the DPO's registers (breaches, transfers, vendors and
+AI-model assessments, liability risk and insurance).
+"""
+
+from privacy.models.footage import (
+    DataKey,
+    DeletionRecord,
+    LegalHold,
+    PrivacyMask,
+    RecordingSegment,
+    RecordingTrack,
+)
+from privacy.models.requests import (
+    Jurisdiction,
+    RequestKind,
+    RequestStatus,
+    SubjectAccessRequest,
+)
+
+__all__ = [
+    "DataKey",
+    "DeletionRecord",
+    "Jurisdiction",
+    "LegalHold",
+    "PrivacyMask",
+    "RecordingSegment",
+    "RecordingTrack",
+    "RequestKind",
+    "RequestStatus",
+    "SubjectAccessRequest",
+]
