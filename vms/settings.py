@@ -463,6 +463,7 @@ SPECTACULAR_SETTINGS = {
         "ReasonEnum": "analytics.models.AlertDecision.DismissReason",  # kept from before
         "ApiTokenStatusEnum": "accounts.tokens.models.ApiToken.Status",
         "ApiTokenScopeEnum": "accounts.tokens.models.ApiToken.Scope",
+        "SubjectRequestKindEnum": "privacy.models.RequestKind",
     },
 }
 
