@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from privacy.models import SubjectAccessRequest
+from privacy.models import Breach, SubjectAccessRequest
 from privacy.models.requests import CLOSED_STATUSES, OPEN_STATUSES
 
 
@@ -56,3 +56,36 @@ def subject_requests_for_dashboard(*, user) -> list[OpenRequest]:
         for item in subject_requests_visible(user=user, state="open")
     ]
     return sorted(rows, key=lambda row: row.days_remaining)
+
+
+@dataclass(frozen=True)
+class BreachClock:
+    """A dashboard row: a breach the authority is still to be told of, and its 72 hours."""
+
+    id: int
+    title: str
+    notify_by: str
+    hours_remaining: float
+    overdue: bool
+    url: str
+
+
+def breaches_for_dashboard(*, user) -> list[BreachClock]:
+    """Breaches awaiting notification (or a decision), most urgent first."""
+    breaches = (
+        Breach.objects.restrict(user, "view")
+        .filter(authority_notified_at__isnull=True)
+        .exclude(notify_authority=False)
+        .order_by("discovered_at")
+    )
+    return [
+        BreachClock(
+            id=breach.pk,
+            title=breach.title,
+            notify_by=breach.notify_by.isoformat(),
+            hours_remaining=breach.hours_remaining,
+            overdue=breach.overdue,
+            url=breach.get_absolute_url(),
+        )
+        for breach in breaches
+    ]

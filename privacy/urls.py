@@ -1,6 +1,6 @@
 from django.urls import path
 
-from privacy import views, views_requests
+from privacy import views, views_registers, views_requests
 
 app_name = "privacy"
 
@@ -12,6 +12,11 @@ urlpatterns = [
     path("requests/", views_requests.request_list, name="request-list"),
     path("requests/<int:pk>/", views_requests.request_detail, name="request-detail"),
     path("requests/<int:pk>/photo/", views_requests.request_photo, name="request-photo"),
+    # The registers: breaches, transfers, vendors, liability risk, insurance.
+    path("registers/<slug:slug>/", views_registers.register_list, name="register-list"),
+    path(
+        "registers/<slug:slug>/<int:pk>/", views_registers.register_detail, name="register-detail"
+    ),
     path(
         "sites/<int:site_id>/request-access/",
         views_requests.public_request,

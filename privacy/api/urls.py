@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import requests
+from . import registers, requests
 from .views import PrivacyMaskViewSet
 
 app_name = "privacy-api"
@@ -11,6 +11,8 @@ router.register("privacy-masks", PrivacyMaskViewSet, basename="privacy-mask")
 router.register(
     "subject-requests", requests.SubjectAccessRequestViewSet, basename="subject-request"
 )
+for slug, viewset in registers.VIEWSETS.items():
+    router.register(f"registers/{slug}", viewset, basename=slug)
 
 _steps = {
     "verify": requests.SubjectRequestVerifyView,

@@ -5,6 +5,7 @@ subject-access requests; ``registers``: the DPO's registers (breaches, transfers
 AI-model assessments, liability risk and insurance).
 """
 
+from privacy.models.breaches import Breach, BreachRisk
 from privacy.models.footage import (
     DataKey,
     DeletionRecord,
@@ -21,6 +22,8 @@ from privacy.models.requests import (
 )
 
 __all__ = [
+    "Breach",
+    "BreachRisk",
     "DataKey",
     "DeletionRecord",
     "Jurisdiction",

@@ -1,0 +1,79 @@
+"""The DPO's registers over the REST API, one viewset per register (``privacy.registers``):
+list, read, create and change; never delete. Writes go through ``register_save``."""
+
+from __future__ import annotations
+
+from django.db import models
+from rest_framework import serializers
+
+from cameras.models import Site
+from privacy.registers import REGISTERS, Register
+from privacy.services.registers import register_save
+from vms.api import RestrictedModelViewSet, RestrictedPrimaryKeyRelatedField
+
+
+def _serializer(entry: Register) -> type[serializers.ModelSerializer]:
+    attrs: dict = {
+        "url": serializers.HyperlinkedIdentityField(view_name=f"privacy-api:{entry.slug}-detail"),
+        "problems": serializers.ListField(child=serializers.CharField(), read_only=True),
+    }
+    extra_kwargs = {}
+    for name in entry.fields:
+        field = entry.model._meta.get_field(name)
+        if name == "site":
+            attrs["site"] = RestrictedPrimaryKeyRelatedField(
+                model=Site, required=not field.null, allow_null=field.null
+            )
+        elif isinstance(field, models.FileField):
+            # Documents are sealed at rest and read on their page, never by a public URL.
+            extra_kwargs[name] = {"write_only": True}
+    for _, attribute in entry.facts:
+        attrs[attribute] = serializers.ReadOnlyField()
+    meta = type(
+        "Meta",
+        (),
+        {
+            "model": entry.model,
+            "fields": ["id", "url", *entry.fields, *[a for _, a in entry.facts], "problems"],
+            "extra_kwargs": extra_kwargs,
+        },
+    )
+    attrs["Meta"] = meta
+    attrs["__doc__"] = f"{entry.title}: {entry.intro}"
+    name = f"{entry.model.__name__}Serializer"
+    return type(name, (serializers.ModelSerializer,), attrs)
+
+
+def _viewset(entry: Register) -> type[RestrictedModelViewSet]:
+    def perform_create(self, serializer):
+        serializer.instance = register_save(
+            actor=self.request.user,
+            model=entry.model,
+            fields=dict(serializer.validated_data),
+            request=self.request,
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = register_save(
+            actor=self.request.user,
+            model=entry.model,
+            fields=dict(serializer.validated_data),
+            instance_id=serializer.instance.pk,
+            request=self.request,
+        )
+
+    return type(
+        f"{entry.model.__name__}ViewSet",
+        (RestrictedModelViewSet,),
+        {
+            "__doc__": f"{entry.title} (DPO). {entry.intro} Entries are flagged by "
+            "``problems``; they are never deleted.",
+            "queryset": entry.model.objects.select_related(*entry.select_related),
+            "serializer_class": _serializer(entry),
+            "perform_create": perform_create,
+            "perform_update": perform_update,
+        },
+    )
+
+
+VIEWSETS = {slug: _viewset(entry) for slug, entry in REGISTERS.items()}
