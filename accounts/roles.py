@@ -53,7 +53,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         # model assessments, liability risk and insurance.
         *[
             f"privacy.{action}_{model}"
-            for model in ("subjectaccessrequest", "breach")
+            for model in ("subjectaccessrequest", "breach", "transfer", "vendor")
             for action in ("add", "change", "view")
         ],
     ],

@@ -12,7 +12,14 @@ class PrivacyConfig(AppConfig):
 def _register_audited_models() -> None:
     """What is blacked out before anything is detected or shown is audited."""
     from compliance.audit import audit_register, audit_scope_register
-    from privacy.models import Breach, LegalHold, PrivacyMask, SubjectAccessRequest
+    from privacy.models import (
+        Breach,
+        LegalHold,
+        PrivacyMask,
+        SubjectAccessRequest,
+        Transfer,
+        Vendor,
+    )
 
     audit_register(PrivacyMask, exclude_fields=["updated_at"])
     audit_register(LegalHold, m2m_fields={"cameras"})
@@ -23,6 +30,6 @@ def _register_audited_models() -> None:
         mask_fields=["requester_name", "requester_contact", "description"],
     )
     audit_scope_register(SubjectAccessRequest, lambda request: (request.site_id, None))
-    for model in (Breach,):
+    for model in (Breach, Transfer, Vendor):
         audit_register(model)
         audit_scope_register(model, lambda entry: (getattr(entry, "site_id", None), None))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.http import Http404
 
-from privacy.models import Breach
+from privacy.models import Breach, Transfer, Vendor
 
 
 @dataclass(frozen=True)
@@ -81,5 +81,69 @@ register(
             ("Decided", "decided_at"),
             ("Decided by", "decided_by"),
         ),
+    )
+)
+
+register(
+    Register(
+        slug="transfers",
+        title="Cross-border transfers",
+        model=Transfer,
+        intro="Footage or data sent to a recipient in another country, and the mechanism that "
+        "makes it lawful: an adequacy decision (incl. the EU-US Data Privacy Framework), "
+        "standard contractual clauses with a transfer impact assessment, or an Art 49 "
+        "derogation. A transfer without a valid mechanism is flagged.",
+        fields=(
+            "site",
+            "recipient",
+            "vendor",
+            "purpose",
+            "destination_country",
+            "mechanism",
+            "tia_completed_on",
+            "derogation",
+            "document",
+            "document_reference",
+            "review_date",
+        ),  # fmt: skip
+        columns=(
+            ("Recipient", "recipient"),
+            ("Site", "site"),
+            ("Country", "destination_country"),
+            ("Mechanism", "get_mechanism_display"),
+            ("Review", "review_date"),
+        ),
+        select_related=("site", "vendor"),
+    )
+)
+
+register(
+    Register(
+        slug="vendors",
+        title="Vendors",
+        model=Vendor,
+        intro="Processors and suppliers: their data-processing agreement, standard contractual "
+        "clauses, security review and next review. AI models name their vendor in their "
+        "assessment.",
+        fields=(
+            "name",
+            "services",
+            "country",
+            "processes_personal_data",
+            "dpa_signed_on",
+            "dpa_document",
+            "sccs_in_place",
+            "security_reviewed_on",
+            "security_review_notes",
+            "review_date",
+        ),  # fmt: skip
+        columns=(
+            ("Vendor", "name"),
+            ("Country", "country"),
+            ("DPA signed", "dpa_signed_on"),
+            ("Security review", "security_reviewed_on"),
+            ("Review", "review_date"),
+        ),
+        select_related=(),
     )
 )

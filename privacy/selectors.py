@@ -7,8 +7,11 @@ registry) call the ``*_for_dashboard`` selectors with the viewing user.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from privacy.models import Breach, SubjectAccessRequest
+from django.utils import timezone
+
+from privacy.models import Breach, SubjectAccessRequest, Transfer
 from privacy.models.requests import CLOSED_STATUSES, OPEN_STATUSES
 
 
@@ -89,3 +92,25 @@ def breaches_for_dashboard(*, user) -> list[BreachClock]:
         )
         for breach in breaches
     ]
+
+
+def transfers_without_valid_mechanism(*, user) -> list:
+    """Transfers ``user`` may see that are flagged (no valid mechanism, review passed)."""
+    transfers = Transfer.objects.restrict(user, "view").select_related("site", "vendor")
+    return [transfer for transfer in transfers if transfer.problems()]
+
+
+def register_reviews_due(*, user, within_days: int = 30) -> list[tuple[str, object, object]]:
+    """Register entries whose review (or expiry) date is passed or within ``within_days``:
+    ``(register slug, entry, date)``, soonest first."""
+    from privacy.registers import REGISTERS
+
+    horizon = timezone.localdate() + timedelta(days=within_days)
+    due = []
+    for slug, entry in REGISTERS.items():
+        for name in ("review_date", "expires_on"):
+            if name not in entry.fields:
+                continue
+            rows = entry.model.objects.restrict(user, "view").filter(**{f"{name}__lte": horizon})
+            due.extend((slug, row, getattr(row, name)) for row in rows)
+    return sorted(due, key=lambda item: item[2])

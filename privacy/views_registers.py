@@ -12,7 +12,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from cameras.models import Site
 from privacy.registers import Register, register_for
 from privacy.services.registers import register_save
 from vms.forms import apply_service_errors
@@ -42,8 +41,12 @@ def _form_class(entry: Register):
 
 def _form(entry: Register, request, instance=None):
     form = _form_class(entry)(request.POST or None, request.FILES or None, instance=instance)
-    if "site" in form.fields:
-        form.fields["site"].queryset = Site.objects.restrict(request.user, "view")
+    for name in entry.fields:
+        model_field = entry.model._meta.get_field(name)
+        if model_field.is_relation and name in form.fields:
+            # Choices through the gate: only what the user may see.
+            related = model_field.related_model
+            form.fields[name].queryset = related.objects.restrict(request.user, "view")
     return form
 
 

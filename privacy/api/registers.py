@@ -4,9 +4,10 @@ list, read, create and change; never delete. Writes go through ``register_save``
 from __future__ import annotations
 
 from django.db import models
+from django_countries.fields import CountryField
+from django_countries.serializer_fields import CountryField as CountrySerializerField
 from rest_framework import serializers
 
-from cameras.models import Site
 from privacy.registers import REGISTERS, Register
 from privacy.services.registers import register_save
 from vms.api import RestrictedModelViewSet, RestrictedPrimaryKeyRelatedField
@@ -20,10 +21,12 @@ def _serializer(entry: Register) -> type[serializers.ModelSerializer]:
     extra_kwargs = {}
     for name in entry.fields:
         field = entry.model._meta.get_field(name)
-        if name == "site":
-            attrs["site"] = RestrictedPrimaryKeyRelatedField(
-                model=Site, required=not field.null, allow_null=field.null
+        if field.is_relation:
+            attrs[name] = RestrictedPrimaryKeyRelatedField(
+                model=field.related_model, required=not field.null, allow_null=field.null
             )
+        elif isinstance(field, CountryField):
+            attrs[name] = CountrySerializerField(required=not field.blank, allow_blank=field.blank)
         elif isinstance(field, models.FileField):
             # Documents are sealed at rest and read on their page, never by a public URL.
             extra_kwargs[name] = {"write_only": True}

@@ -20,6 +20,7 @@ from privacy.models.requests import (
     RequestStatus,
     SubjectAccessRequest,
 )
+from privacy.models.transfers import Transfer, TransferMechanism, Vendor
 
 __all__ = [
     "Breach",
@@ -34,4 +35,7 @@ __all__ = [
     "RequestKind",
     "RequestStatus",
     "SubjectAccessRequest",
+    "Transfer",
+    "TransferMechanism",
+    "Vendor",
 ]
