@@ -56,6 +56,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
             for model in ("subjectaccessrequest", "breach", "transfer", "vendor")
             for action in ("add", "change", "view")
         ],
+        *[f"analytics.{action}_modelassessment" for action in ("add", "change", "view")],
+        "analytics.approve_modelassessment",
     ],
     Role.ADMIN: [
         "accounts.require_mfa",

@@ -4,6 +4,7 @@ fills in, which columns the list shows. Each model says what is wrong with an en
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import models
@@ -22,6 +23,9 @@ class Register:
     intro: str = ""
     facts: tuple[tuple[str, str], ...] = field(default=())  # computed, read-only
     select_related: tuple[str, ...] = ("site",)
+    #: An approval step (``approve(actor=, entry_id=, note=, request=)``) and who may take it.
+    approve: Callable | None = None
+    approve_permission: str = ""
 
 
 REGISTERS: dict[str, Register] = {}

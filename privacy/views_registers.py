@@ -114,6 +114,27 @@ def register_detail(request, slug: str, pk: int):
     if row is None:
         raise Http404("No such entry.")
     can_change = has_permission(request.user, permission_name(entry.model, "change"))
+    can_approve = bool(
+        entry.approve
+        and getattr(row, "approved_at", True) is None
+        and has_permission(request.user, entry.approve_permission)
+    )
+    if request.method == "POST" and request.POST.get("action") == "approve":
+        if not can_approve:
+            raise PermissionDenied
+        try:
+            entry.approve(
+                actor=request.user,
+                entry_id=row.pk,
+                note=request.POST.get("note", ""),
+                request=request,
+            )
+        except ValidationError as error:
+            facts = [(label, getattr(row, attribute)) for label, attribute in entry.facts]
+            context = {"entry": entry, "row": row, "facts": facts, "problems": row.problems()}
+            context.update(approve_errors=error.messages, can_approve=True)
+            return render(request, "privacy/register_detail.html", context, status=400)
+        return redirect("privacy:register-detail", slug=slug, pk=row.pk)
     form = _form(entry, request, instance=row) if can_change else None
     if request.method == "POST":
         if form is None:
@@ -125,6 +146,13 @@ def register_detail(request, slug: str, pk: int):
     return render(
         request,
         "privacy/register_detail.html",
-        {"entry": entry, "row": row, "facts": facts, "problems": row.problems(), "form": form},
+        {
+            "entry": entry,
+            "row": row,
+            "facts": facts,
+            "problems": row.problems(),
+            "form": form,
+            "can_approve": can_approve,
+        },
         status=400 if request.method == "POST" else 200,
     )

@@ -58,6 +58,7 @@ class Perm:
     RUN_REPORT = "compliance.run_report"  # audit reports and exports (DPO)
     PLACE_LEGAL_HOLD = "privacy.place_legal_hold"  # keep footage from retention (sup., DPO)
     APPROVE_RETENTION = "cameras.approve_retention"  # retention beyond 72 h takes effect (DPO)
+    APPROVE_MODEL_ASSESSMENT = "analytics.approve_modelassessment"  # AI model may run (DPO)
     # Not a power but a duty: holders must verify a second factor (vms/middleware/mfa.py).
     REQUIRE_MFA = "accounts.require_mfa"
 
