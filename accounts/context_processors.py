@@ -14,6 +14,7 @@ WALL, ALERTS, REVIEW = "analytics:wall", "analytics:alert-list", "analytics:revi
 CAMERAS, SITES = "cameras:camera-list", "cameras:site-list"
 USERS, AUDIT, API = "accounts:user-list", "compliance:access-event-list", "api-docs"
 HOLDS = "privacy:hold-list"
+REQUESTS, REGISTERS = "privacy:request-list", "privacy:register-index"
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(USERS, "Users", ("accounts.change_user",)),
     MenuItem(AUDIT, "Audit trail", ("compliance.view_accessevent",)),
     MenuItem(HOLDS, "Legal holds", (Perm.PLACE_LEGAL_HOLD, "privacy.view_legalhold")),
+    MenuItem(REQUESTS, "Access requests", ("privacy.view_subjectaccessrequest",)),
+    MenuItem(REGISTERS, "Registers", ("privacy.view_breach",)),
     # The API serves integrations over the whole estate.
     MenuItem(API, "API", ("cameras.view_camera",)),
 )

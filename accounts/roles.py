@@ -53,7 +53,14 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         # model assessments, liability risk and insurance.
         *[
             f"privacy.{action}_{model}"
-            for model in ("subjectaccessrequest", "breach", "transfer", "vendor")
+            for model in (
+                "subjectaccessrequest",
+                "breach",
+                "transfer",
+                "vendor",
+                "riskassessment",
+                "insurancepolicy",
+            )
             for action in ("add", "change", "view")
         ],
         *[f"analytics.{action}_modelassessment" for action in ("add", "change", "view")],

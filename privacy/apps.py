@@ -14,8 +14,10 @@ def _register_audited_models() -> None:
     from compliance.audit import audit_register, audit_scope_register
     from privacy.models import (
         Breach,
+        InsurancePolicy,
         LegalHold,
         PrivacyMask,
+        RiskAssessment,
         SubjectAccessRequest,
         Transfer,
         Vendor,
@@ -30,6 +32,6 @@ def _register_audited_models() -> None:
         mask_fields=["requester_name", "requester_contact", "description"],
     )
     audit_scope_register(SubjectAccessRequest, lambda request: (request.site_id, None))
-    for model in (Breach, Transfer, Vendor):
+    for model in (Breach, Transfer, Vendor, RiskAssessment, InsurancePolicy):
         audit_register(model)
         audit_scope_register(model, lambda entry: (getattr(entry, "site_id", None), None))

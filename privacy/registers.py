@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.http import Http404
 
-from privacy.models import Breach, Transfer, Vendor
+from privacy.models import Breach, InsurancePolicy, RiskAssessment, Transfer, Vendor
 
 
 @dataclass(frozen=True)
@@ -149,5 +149,64 @@ register(
             ("Review", "review_date"),
         ),
         select_related=(),
+    )
+)
+
+register(
+    Register(
+        slug="risks",
+        title="Liability risk assessments",
+        model=RiskAssessment,
+        intro="Per site: the liability risks of its cameras, scored likelihood × impact (1-5 "
+        "each), their mitigations, owner and next review. Scores of 15 and more are flagged.",
+        fields=(
+            "site",
+            "title",
+            "risks",
+            "likelihood",
+            "impact",
+            "mitigations",
+            "owner",
+            "review_date",
+        ),  # fmt: skip
+        columns=(
+            ("Risk", "title"),
+            ("Site", "site"),
+            ("Score", "score"),
+            ("Owner", "owner"),
+            ("Review", "review_date"),
+        ),
+        facts=(("Score (of 25)", "score"),),
+    )
+)
+
+register(
+    Register(
+        slug="insurance",
+        title="Insurance policies",
+        model=InsurancePolicy,
+        intro="Per site: who insures the cameras' risks (cyber, privacy liability), the "
+        "limits and the expiry. Policies expiring within 30 days are flagged.",
+        fields=(
+            "site",
+            "insurer",
+            "policy_number",
+            "cover",
+            "limit_amount",
+            "currency",
+            "covers_cyber",
+            "covers_privacy_liability",
+            "covers_public_liability",
+            "starts_on",
+            "expires_on",
+            "document",
+        ),  # fmt: skip
+        columns=(
+            ("Policy", "policy_number"),
+            ("Insurer", "insurer"),
+            ("Site", "site"),
+            ("Limit", "limit_amount"),
+            ("Expires", "expires_on"),
+        ),
     )
 )

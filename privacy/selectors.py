@@ -108,7 +108,7 @@ def register_reviews_due(*, user, within_days: int = 30) -> list[tuple[str, obje
     horizon = timezone.localdate() + timedelta(days=within_days)
     due = []
     for slug, entry in REGISTERS.items():
-        for name in ("review_date", "expires_on"):
+        for name in ("review_date", "expires_on", "valid_until"):
             if name not in entry.fields:
                 continue
             rows = entry.model.objects.restrict(user, "view").filter(**{f"{name}__lte": horizon})

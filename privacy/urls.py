@@ -13,6 +13,7 @@ urlpatterns = [
     path("requests/<int:pk>/", views_requests.request_detail, name="request-detail"),
     path("requests/<int:pk>/photo/", views_requests.request_photo, name="request-photo"),
     # The registers: breaches, transfers, vendors, liability risk, insurance.
+    path("registers/", views_registers.register_index, name="register-index"),
     path("registers/<slug:slug>/", views_registers.register_list, name="register-list"),
     path(
         "registers/<slug:slug>/<int:pk>/", views_registers.register_detail, name="register-detail"

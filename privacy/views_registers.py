@@ -10,12 +10,12 @@ from django.db import models
 from django.forms.models import modelform_factory
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
-from privacy.registers import Register, register_for
+from privacy.registers import REGISTERS, Register, register_for
 from privacy.services.registers import register_save
 from vms.forms import apply_service_errors
-from vms.permissions import has_permission, permission_name
+from vms.permissions import has_permission, permission_name, permission_required
 
 PER_PAGE = 50
 
@@ -82,6 +82,9 @@ def register_list(request, slug: str):
         return redirect_to_login(request.get_full_path())
     entry = register_for(slug)
     rows = _visible(entry, request.user)
+    site = request.GET.get("site", "")
+    if site.isdigit() and "site" in entry.fields:
+        rows = rows.filter(site_id=int(site))  # one site's entries
     can_add = has_permission(request.user, permission_name(entry.model, "add"))
     form = _form(entry, request) if can_add else None
     if request.method == "POST":
@@ -156,3 +159,17 @@ def register_detail(request, slug: str, pk: int):
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+@require_safe
+@permission_required("privacy.view_breach")
+def register_index(request):
+    """Every register the user may read, with how many entries are flagged."""
+    summaries = []
+    for entry in REGISTERS.values():
+        if not has_permission(request.user, permission_name(entry.model, "view")):
+            continue
+        rows = list(_visible(entry, request.user))
+        flagged = sum(1 for row in rows if row.problems())
+        summaries.append({"entry": entry, "count": len(rows), "flagged": flagged})
+    return render(request, "privacy/register_index.html", {"summaries": summaries})

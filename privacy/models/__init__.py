@@ -14,6 +14,7 @@ from privacy.models.footage import (
     RecordingSegment,
     RecordingTrack,
 )
+from privacy.models.liability import InsurancePolicy, RiskAssessment
 from privacy.models.requests import (
     Jurisdiction,
     RequestKind,
@@ -27,6 +28,7 @@ __all__ = [
     "BreachRisk",
     "DataKey",
     "DeletionRecord",
+    "InsurancePolicy",
     "Jurisdiction",
     "LegalHold",
     "PrivacyMask",
@@ -34,6 +36,7 @@ __all__ = [
     "RecordingTrack",
     "RequestKind",
     "RequestStatus",
+    "RiskAssessment",
     "SubjectAccessRequest",
     "Transfer",
     "TransferMechanism",

@@ -288,6 +288,8 @@ NAVIGATION = {
         ("cameras:site-list", "Sites"),
         ("compliance:access-event-list", "Audit trail"),
         ("privacy:hold-list", "Legal holds"),
+        ("privacy:request-list", "Access requests"),
+        ("privacy:register-index", "Registers"),
         ("api-docs", "API"),
     ],
     Role.ADMIN: [
