@@ -464,6 +464,7 @@ SPECTACULAR_SETTINGS = {
         "ApiTokenStatusEnum": "accounts.tokens.models.ApiToken.Status",
         "ApiTokenScopeEnum": "accounts.tokens.models.ApiToken.Scope",
         "SubjectRequestKindEnum": "privacy.models.RequestKind",
+        "CountryEnum": "privacy.api.registers.COUNTRY_CHOICES",
     },
 }
 

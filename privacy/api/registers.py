@@ -4,6 +4,7 @@ list, read, create and change; never delete. Writes go through ``register_save``
 from __future__ import annotations
 
 from django.db import models
+from django_countries import countries
 from django_countries.fields import CountryField
 from django_countries.serializer_fields import CountryField as CountrySerializerField
 from rest_framework import serializers
@@ -11,6 +12,10 @@ from rest_framework import serializers
 from privacy.registers import REGISTERS, Register
 from privacy.services.registers import register_save
 from vms.api import RestrictedModelViewSet, RestrictedPrimaryKeyRelatedField
+
+
+#: One name for the country list in the OpenAPI schema (settings ENUM_NAME_OVERRIDES).
+COUNTRY_CHOICES = list(countries)
 
 
 def _serializer(entry: Register) -> type[serializers.ModelSerializer]:
