@@ -114,3 +114,9 @@ def register_reviews_due(*, user, within_days: int = 30) -> list[tuple[str, obje
             rows = entry.model.objects.restrict(user, "view").filter(**{f"{name}__lte": horizon})
             due.extend((slug, row, getattr(row, name)) for row in rows)
     return sorted(due, key=lambda item: item[2])
+
+
+def transfers_for_site(*, site_id: int):
+    """A site's transfers as its public notice lists them (recipient, country, mechanism):
+    no gate — the notice is public, and says only what the law requires it to say."""
+    return Transfer.objects.filter(site_id=site_id).select_related("vendor")

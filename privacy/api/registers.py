@@ -13,7 +13,6 @@ from privacy.registers import REGISTERS, Register
 from privacy.services.registers import register_save
 from vms.api import RestrictedModelViewSet, RestrictedPrimaryKeyRelatedField
 
-
 #: One name for the country list in the OpenAPI schema (settings ENUM_NAME_OVERRIDES).
 COUNTRY_CHOICES = list(countries)
 

@@ -363,3 +363,14 @@ class TestSubjectRequestAPI(ListTests, RetrieveTests, NoDeleteTests):
         guard, _ = self.client_for(Role.GUARD, sites=[camera.site])
         assert guard.post(step + "verify/", {"method": "x"}, format="json").status_code == 404
         assert pk in ids(client.get(self.list_url()))
+
+
+def test_the_requests_hold_is_released_only_by_closing_the_request(dpo, camera):
+    from privacy.services.holds import legal_hold_release
+
+    item = receive(dpo, camera)
+    supervisor = UserFactory(role=Role.SUPERVISOR, sites=[camera.site])
+    with pytest.raises(ValidationError, match="released when the request closes"):
+        legal_hold_release(actor=supervisor, hold_id=item.legal_hold_id, note="Tidy up")
+    item.legal_hold.refresh_from_db()
+    assert item.legal_hold.released_at is None
