@@ -159,3 +159,23 @@ class TestInsuranceAPI(ListTests, RetrieveTests, NoDeleteTests):
             self.detail_url(response.json()["id"]), {"currency": "EURO"}, format="json"
         )
         assert bad.status_code == 400 and "currency" in bad.json()
+
+
+def test_the_registers_index_counts_flagged_entries(dpo):
+    risk(dpo, likelihood=5, impact=5)
+    client = Client()
+    client.force_login(dpo)
+    page = client.get("/privacy/registers/").content.decode()
+    for title in (
+        "Breach register",
+        "Cross-border transfers",
+        "Vendors",
+        "AI model assessments",
+        "Liability risk assessments",
+        "Insurance policies",
+    ):
+        assert title in page
+    assert '<span class="badge status-error">1</span>' in page
+    guard = Client()
+    guard.force_login(UserFactory(role=Role.GUARD))
+    assert guard.get("/privacy/registers/").status_code == 404
