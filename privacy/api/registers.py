@@ -17,6 +17,14 @@ from vms.api import RestrictedModelViewSet, RestrictedPrimaryKeyRelatedField
 COUNTRY_CHOICES = list(countries)
 
 
+#: The computed facts registers show, typed for the schema.
+COMPUTED = {
+    "notify_by": lambda: serializers.DateTimeField(read_only=True),
+    "hours_remaining": lambda: serializers.FloatField(read_only=True, allow_null=True),
+    "score": lambda: serializers.IntegerField(read_only=True),
+}
+
+
 def _serializer(entry: Register) -> type[serializers.ModelSerializer]:
     attrs: dict = {
         "url": serializers.HyperlinkedIdentityField(view_name=f"privacy-api:{entry.slug}-detail"),
@@ -34,8 +42,13 @@ def _serializer(entry: Register) -> type[serializers.ModelSerializer]:
         elif isinstance(field, models.FileField):
             # Documents are sealed at rest and read on their page, never by a public URL.
             extra_kwargs[name] = {"write_only": True}
+    model_fields = {f.name for f in entry.model._meta.get_fields()}
+    read_only = []
     for _, attribute in entry.facts:
-        attrs[attribute] = serializers.ReadOnlyField()
+        if attribute in model_fields:
+            read_only.append(attribute)  # typed (and nullable) from the model field
+        else:
+            attrs[attribute] = COMPUTED[attribute]()
     meta = type(
         "Meta",
         (),
@@ -43,6 +56,7 @@ def _serializer(entry: Register) -> type[serializers.ModelSerializer]:
             "model": entry.model,
             "fields": ["id", "url", *entry.fields, *[a for _, a in entry.facts], "problems"],
             "extra_kwargs": extra_kwargs,
+            "read_only_fields": read_only,
         },
     )
     attrs["Meta"] = meta
