@@ -56,7 +56,11 @@ def _register_assessment_register() -> None:
                 ("Approved", "approved_at"),
                 ("Valid until", "valid_until"),
             ),
-            facts=(("Approved", "approved_at"), ("Approved by", "approved_by")),
+            facts=(
+                ("Approved", "approved_at"),
+                ("Approved by", "approved_by"),
+                ("Live false-positive rate (triage, 90 days)", "live_false_positive_rate"),
+            ),
             select_related=("vendor", "approved_by"),
             approve=model_assessment_approve,
             approve_permission=Perm.APPROVE_MODEL_ASSESSMENT,

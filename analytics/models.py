@@ -313,6 +313,15 @@ class CameraLease(models.Model):
         return f"camera {self.camera_id}: {self.worker_id or 'free'}"
 
 
+# Alerts raised from people detections (not motion, not camera health).
+PEOPLE_ALERT_KINDS = (
+    Rule.Kind.PERSON_IN_ZONE,
+    Rule.Kind.LINE_CROSSING,
+    Rule.Kind.LOITERING,
+    Rule.Kind.CROWD,
+)
+
+
 class ModelAssessment(models.Model):
     """The evidence that an AI model may run on cameras: accuracy and bias on a named test set
     (e.g. false-positive rates by group), the document, intended use and limits, its vendor;
@@ -374,6 +383,32 @@ class ModelAssessment(models.Model):
 
         today = today or timezone.localdate()
         return self.approved_at is not None and self.valid_until >= today
+
+    @property
+    def live_false_positive_rate(self) -> float | None:
+        """Next to the assessed rates, the live one from triage: of the people alerts decided
+        in the last 90 days (confirmed or dismissed), the share dismissed as false positives.
+        Only for people-detection models (the ones whose detections raise alerts)."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        task = (
+            DetectorModel.objects.filter(name=self.model_name)
+            .values_list("task", flat=True)
+            .first()
+        )
+        if not task or "people" not in task:
+            return None
+        decided = Alert.objects.filter(
+            kind__in=PEOPLE_ALERT_KINDS,
+            status__in=[Alert.Status.CONFIRMED, Alert.Status.DISMISSED],
+            occurred_at__gte=timezone.now() - timedelta(days=90),
+        )
+        total = decided.count()
+        if not total:
+            return None
+        return round(decided.filter(status=Alert.Status.DISMISSED).count() / total, 3)
 
     def problems(self) -> list[str]:
         from django.utils import timezone

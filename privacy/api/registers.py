@@ -22,6 +22,7 @@ COMPUTED = {
     "notify_by": lambda: serializers.DateTimeField(read_only=True),
     "hours_remaining": lambda: serializers.FloatField(read_only=True, allow_null=True),
     "score": lambda: serializers.IntegerField(read_only=True),
+    "live_false_positive_rate": lambda: serializers.FloatField(read_only=True, allow_null=True),
 }
 
 

@@ -175,3 +175,27 @@ def test_the_worker_process_exits_saying_which_model_and_why(analytics_workers):
     assert "haarcascade_russian_plate_number" in output and "not approved by a DPO" in output
     # Only that one: the others' seeded assessments came back after earlier tests' flushes.
     assert "centerface" not in output
+
+
+@pytest.mark.django_db
+def test_the_live_false_positive_rate_from_triage_is_shown_next_to_the_assessed(client):
+    from analytics.models import Alert, DetectorModel
+    from tests.factories import CameraFactory
+
+    DetectorModel.objects.create(name="opencv_hog_default_people", task="people detection")
+    camera = CameraFactory()
+    now = timezone.now()
+    for n, status in enumerate(["dismissed", "confirmed", "confirmed", "confirmed", "open"]):
+        Alert.objects.create(
+            camera=camera, kind="person_in_zone", occurred_at=now, status=status, dedupe_key=n
+        )
+    Alert.objects.create(
+        camera=camera, kind="unusual_motion", occurred_at=now, status="dismissed", dedupe_key="m"
+    )
+    people = ModelAssessment.objects.get(model_name="opencv_hog_default_people")
+    assert people.live_false_positive_rate == 0.25
+    assert ModelAssessment.objects.get(model_name="centerface").live_false_positive_rate is None
+    client.force_login(UserFactory(role=Role.DPO))
+    page = client.get(f"/privacy/registers/model-assessments/{people.pk}/").content.decode()
+    assert "Live false-positive rate" in page and "0.25" in page
+    assert "all (not broken down by the maker)" in page
