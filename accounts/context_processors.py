@@ -16,6 +16,7 @@ USERS, AUDIT, API = "accounts:user-list", "compliance:access-event-list", "api-d
 HOLDS = "privacy:hold-list"
 UNMASK = "privacy:unmask-home"
 DASHBOARD, REPORTS = "compliance:dashboard", "compliance:report-list"
+REQUESTS, REGISTERS = "privacy:request-list", "privacy:register-index"
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(
         UNMASK, "Un-masks", (Perm.REQUEST_UNMASK, Perm.APPROVE_UNMASK, "privacy.view_unmaskgrant")
     ),
+    MenuItem(REQUESTS, "Access requests", ("privacy.view_subjectaccessrequest",)),
+    MenuItem(REGISTERS, "Registers", ("privacy.view_breach",)),
     # The API serves integrations over the whole estate.
     MenuItem(API, "API", ("cameras.view_camera",)),
 )

@@ -65,6 +65,22 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "compliance.view_report",
         "compliance.view_verificationrun",
         "analytics.view_missedevent",
+        # The DPO's registers: subject-access requests, breaches, transfers, vendors and
+        # model assessments, liability risk and insurance.
+        *[
+            f"privacy.{action}_{model}"
+            for model in (
+                "subjectaccessrequest",
+                "breach",
+                "transfer",
+                "vendor",
+                "riskassessment",
+                "insurancepolicy",
+            )
+            for action in ("add", "change", "view")
+        ],
+        *[f"analytics.{action}_modelassessment" for action in ("add", "change", "view")],
+        "analytics.approve_modelassessment",
     ],
     Role.ADMIN: [
         "accounts.require_mfa",

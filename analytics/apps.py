@@ -6,15 +6,22 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "Video analytics"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from analytics import reports
+        from analytics.services.assessments import shipped_model_assessments_after_migrate
         from analytics.signals import connect_config_signals
 
         _register_audited_models()
         _register_retention()
         connect_config_signals()
         _connect_rollups()
-        from analytics import reports
-
         reports.register()  # the DPO's desk: report sections and dashboard tiles
+        # After a flush too (tests): the shipped models keep their approved assessments.
+        post_migrate.connect(
+            shipped_model_assessments_after_migrate, dispatch_uid="veil-seed-model-assessments"
+        )
+        _register_assessment_register()
 
 
 def _connect_rollups() -> None:
@@ -28,6 +35,53 @@ def _connect_rollups() -> None:
     post_save.connect(on_decision_saved, sender=AlertDecision, dispatch_uid="veil-stats-decision")
 
 
+def _register_assessment_register() -> None:
+    """AI-model assessments join the DPO's registers (pages, API) with their approval step."""
+    from analytics.models import ModelAssessment
+    from analytics.services.assessments import model_assessment_approve
+    from privacy.registers import Register, register
+    from vms.permissions import Perm
+
+    register(
+        Register(
+            slug="model-assessments",
+            title="AI model assessments",
+            model=ModelAssessment,
+            intro="Every AI model Veil runs, its vendor and the evidence it is fit to: accuracy "
+            "and false-positive rates by group on a named test set, intended use, limits. A "
+            "model without an approved, current assessment is not deployed to cameras.",
+            fields=(
+                "model_name",
+                "sha256",
+                "vendor",
+                "test_set",
+                "accuracy_summary",
+                "false_positive_rates",
+                "document",
+                "document_reference",
+                "intended_use",
+                "limits",
+                "valid_until",
+            ),  # fmt: skip
+            columns=(
+                ("Model", "model_name"),
+                ("Vendor", "vendor"),
+                ("Test set", "test_set"),
+                ("Approved", "approved_at"),
+                ("Valid until", "valid_until"),
+            ),
+            facts=(
+                ("Approved", "approved_at"),
+                ("Approved by", "approved_by"),
+                ("Live false-positive rate (triage, 90 days)", "live_false_positive_rate"),
+            ),
+            select_related=("vendor", "approved_by"),
+            approve=model_assessment_approve,
+            approve_permission=Perm.APPROVE_MODEL_ASSESSMENT,
+        )
+    )
+
+
 def _register_retention() -> None:
     """Alert media go with the camera's retention; alert rows (the decision log) later."""
     from analytics.retention import ALERT_MEDIA, ALERT_ROWS
@@ -39,7 +93,7 @@ def _register_retention() -> None:
 
 def _register_audited_models() -> None:
     """What turns detections into alerts, and every decision on an alert, is audited."""
-    from analytics.models import Alert, AlertDecision, MissedEvent, Rule, Zone
+    from analytics.models import Alert, AlertDecision, MissedEvent, ModelAssessment, Rule, Zone
     from compliance.audit import audit_register
 
     # Triage: an alert's status changes only by a person's decision; the decision rows are
@@ -49,3 +103,4 @@ def _register_audited_models() -> None:
     audit_register(Rule, exclude_fields=["updated_at"])
     audit_register(Zone)
     audit_register(MissedEvent)
+    audit_register(ModelAssessment, exclude_fields=["updated_at"])

@@ -413,3 +413,115 @@ class MissedEvent(models.Model):
 
     def __str__(self) -> str:
         return f"Missed on {self.camera.name} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+# Alerts raised from people detections (not motion, not camera health).
+PEOPLE_ALERT_KINDS = (
+    Rule.Kind.PERSON_IN_ZONE,
+    Rule.Kind.LINE_CROSSING,
+    Rule.Kind.LOITERING,
+    Rule.Kind.CROWD,
+)
+
+
+class ModelAssessment(models.Model):
+    """The evidence that an AI model may run on cameras: accuracy and bias on a named test set
+    (e.g. false-positive rates by group), the document, intended use and limits, its vendor;
+    approved by a DPO, until ``valid_until``. A model without an approved, current assessment
+    is not deployed: the analytics worker refuses to load it (``analytics.services.assessments``).
+
+    ``model_name`` is the registry's name (``analytics.model_registry``); ``sha256`` empty
+    covers every file of that name, else only that exact file.
+    """
+
+    model_name = models.CharField(max_length=120, db_index=True)
+    sha256 = models.CharField(
+        max_length=64, blank=True, help_text="Empty: every version of the model."
+    )
+    vendor = models.ForeignKey(
+        "privacy.Vendor", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    test_set = models.CharField(max_length=200, help_text="The named test set measured on.")
+    accuracy_summary = models.TextField(help_text="Precision / recall on the test set.")
+    false_positive_rates = models.JSONField(
+        default=dict, blank=True, help_text='By group, e.g. {"darker skin": 0.03, "lighter": 0.02}.'
+    )
+    document = models.FileField(upload_to="registers/assessments/", blank=True)
+    document_reference = models.CharField(max_length=200, blank=True)
+    intended_use = models.TextField()
+    limits = models.TextField(help_text="Where it fails, what it must not be used for.")
+    valid_until = models.DateField(help_text="Reassess by this date.")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approval_note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["model_name", "-valid_until"]
+        permissions = [("approve_modelassessment", "Approve AI model assessments (DPO)")]
+
+    def __str__(self) -> str:
+        version = f" {self.sha256[:12]}" if self.sha256 else ""
+        return f"Assessment of {self.model_name}{version}"
+
+    def clean(self) -> None:
+        rates = self.false_positive_rates
+        if not isinstance(rates, dict) or not all(
+            isinstance(rate, int | float) and 0 <= rate <= 1 for rate in rates.values()
+        ):
+            raise ValidationError(
+                {"false_positive_rates": 'Give rates from 0 to 1 by group: {"group": 0.02}.'}
+            )
+
+    def is_current(self, today=None) -> bool:
+        from django.utils import timezone
+
+        today = today or timezone.localdate()
+        return self.approved_at is not None and self.valid_until >= today
+
+    @property
+    def live_false_positive_rate(self) -> float | None:
+        """Next to the assessed rates, the live one from triage: of the people alerts decided
+        in the last 90 days (confirmed or dismissed), the share dismissed as false positives.
+        Only for people-detection models (the ones whose detections raise alerts)."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        task = (
+            DetectorModel.objects.filter(name=self.model_name)
+            .values_list("task", flat=True)
+            .first()
+        )
+        if not task or "people" not in task:
+            return None
+        decided = Alert.objects.filter(
+            kind__in=PEOPLE_ALERT_KINDS,
+            status__in=[Alert.Status.CONFIRMED, Alert.Status.DISMISSED],
+            occurred_at__gte=timezone.now() - timedelta(days=90),
+        )
+        total = decided.count()
+        if not total:
+            return None
+        return round(decided.filter(status=Alert.Status.DISMISSED).count() / total, 3)
+
+    def problems(self) -> list[str]:
+        from django.utils import timezone
+
+        found = []
+        if self.approved_at is None:
+            found.append("Not approved by a DPO: the model is not deployed.")
+        elif self.valid_until < timezone.localdate():
+            found.append("Expired: the model is not deployed until reassessed.")
+        if self.vendor_id is None:
+            found.append("No vendor named.")
+        if not self.false_positive_rates:
+            found.append("No false-positive rates by group (bias evidence).")
+        return found

@@ -62,6 +62,12 @@ class AccessKind(models.TextChoices):
     MISSED_EVENT = "missed_event", "Recorded a missed event"
     AUDIT_VERIFY = "audit_verify", "Verified the audit trail"
     RECORD_PUBLISH = "record_publish", "Published a notice, policy or DPIA"
+    # Subject-access requests and the DPO's registers (privacy.services.requests, .registers)
+    SUBJECT_REQUEST_RECEIVE = "subject_request_receive", "Received a subject-access request"
+    SUBJECT_REQUEST_UPDATE = "subject_request_update", "Advanced a subject-access request"
+    SUBJECT_REQUEST_PHOTO = "subject_request_photo", "Viewed a requester's photo"
+    REGISTER_RECORD = "register_record", "Recorded in a DPO register"
+    MODEL_ASSESSMENT_APPROVE = "model_assessment_approve", "Approved an AI model assessment"
 
 
 class ReadOnlyRecordError(Exception):

@@ -25,17 +25,23 @@ def _gate_recognition() -> None:
 
 def _register_audited_models() -> None:
     """What is blacked out before anything is detected or shown is audited."""
-    from compliance.audit import audit_register
+    from compliance.audit import audit_register, audit_scope_register
     from privacy.models import (
+        Breach,
         Dpia,
+        InsurancePolicy,
         LegalHold,
         NoticeVersion,
         PolicyVersion,
         PrivacyMask,
+        RiskAssessment,
         Sign,
         SignInspection,
+        SubjectAccessRequest,
+        Transfer,
         UnmaskGrant,
         UnmaskPolicy,
+        Vendor,
     )
 
     audit_register(PrivacyMask, exclude_fields=["updated_at"])
@@ -47,6 +53,17 @@ def _register_audited_models() -> None:
     audit_register(LegalHold, m2m_fields={"cameras"})
     audit_register(UnmaskGrant, m2m_fields={"cameras"})
     audit_register(UnmaskPolicy, exclude_fields=["updated_at"])
+
+    # The requester's name and contact stay out of the change log: it outlives the request.
+    audit_register(
+        SubjectAccessRequest,
+        m2m_fields={"cameras"},
+        mask_fields=["requester_name", "requester_contact", "description"],
+    )
+    audit_scope_register(SubjectAccessRequest, lambda request: (request.site_id, None))
+    for model in (Breach, Transfer, Vendor, RiskAssessment, InsurancePolicy):
+        audit_register(model)
+        audit_scope_register(model, lambda entry: (getattr(entry, "site_id", None), None))
 
 
 def _register_retention() -> None:

@@ -1,6 +1,14 @@
 from django.urls import path, re_path
 
-from privacy import views, views_public, views_records, views_signs, views_unmask
+from privacy import (
+    views,
+    views_public,
+    views_records,
+    views_registers,
+    views_requests,
+    views_signs,
+    views_unmask,
+)
 
 app_name = "privacy"
 
@@ -40,4 +48,24 @@ urlpatterns = [
     path("notice/<int:site_id>/v<int:number>/", views_public.notice_version, name="notice-version"),
     path("policy/", views_public.policy_current, name="policy"),
     path("policy/v<int:number>/", views_public.policy_version, name="policy-version"),
+    # Subject-access requests: the DPO's pages, and the public form a site's notice links to.
+    path("requests/", views_requests.request_list, name="request-list"),
+    path("requests/<int:pk>/", views_requests.request_detail, name="request-detail"),
+    path("requests/<int:pk>/photo/", views_requests.request_photo, name="request-photo"),
+    # The registers: breaches, transfers, vendors, liability risk, insurance.
+    path("registers/", views_registers.register_index, name="register-index"),
+    path("registers/<slug:slug>/", views_registers.register_list, name="register-list"),
+    path(
+        "registers/<slug:slug>/<int:pk>/", views_registers.register_detail, name="register-detail"
+    ),
+    path(
+        "sites/<int:site_id>/request-access/",
+        views_requests.public_request,
+        name="public-request",
+    ),
+    path(
+        "sites/<int:site_id>/request-access/received/",
+        views_requests.public_request_received,
+        name="public-request-received",
+    ),
 ]

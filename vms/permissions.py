@@ -64,6 +64,7 @@ class Perm:
     SET_UNMASK_POLICY = "privacy.set_unmask_policy"  # the longest grant and live un-mask (DPO)
     PUBLISH_POLICY = "privacy.publish_policyversion"  # a privacy-policy version (DPO)
     DECIDE_DPIA = "privacy.decide_dpia"  # approve or reject a DPIA (DPO)
+    APPROVE_MODEL_ASSESSMENT = "analytics.approve_modelassessment"  # AI model may run (DPO)
     # Not a power but a duty: holders must verify a second factor (vms/middleware/mfa.py).
     REQUIRE_MFA = "accounts.require_mfa"
 

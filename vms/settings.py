@@ -468,6 +468,8 @@ SPECTACULAR_SETTINGS = {
         "ReasonEnum": "analytics.models.AlertDecision.DismissReason",  # kept from before
         "ApiTokenStatusEnum": "accounts.tokens.models.ApiToken.Status",
         "ApiTokenScopeEnum": "accounts.tokens.models.ApiToken.Scope",
+        "SubjectRequestKindEnum": "privacy.models.RequestKind",
+        "CountryEnum": "privacy.api.registers.COUNTRY_CHOICES",
     },
 }
 

@@ -209,6 +209,21 @@ class FramePipeline:
             logger.exception("could not record the model registry")
         finally:
             close_old_connections()
+        self.check_models_deployable(records)
+
+    @staticmethod
+    def check_models_deployable(records) -> None:
+        """Refuse to run cameras with a model that has no approved, current assessment
+        (``analytics.services.assessments``), saying which and why."""
+        from analytics.services.assessments import ModelNotDeployableError, models_check_deployable
+
+        try:
+            models_check_deployable(records=records)
+        except ModelNotDeployableError as refusal:
+            logger.error("analytics worker refuses to start its cameras: %s", refusal)
+            raise
+        finally:
+            close_old_connections()
 
     # --- cameras ----------------------------------------------------------------------------
     def open_camera(

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import unmask_views
+from . import registers, requests, unmask_views
 from .dpia import DpiaDecideView, DpiaSubmitView, DpiaViewSet, DpiaWithdrawView
 from .notices import NoticeVersionViewSet, PolicyPublishView, PolicyVersionViewSet
 from .signs import SignInspectionViewSet, SignPdfView, SignPhotoView, SignPrintView, SignViewSet
@@ -18,6 +18,19 @@ router.register("policy-versions", PolicyVersionViewSet, basename="policy-versio
 router.register("signs", SignViewSet, basename="sign")
 router.register("dpias", DpiaViewSet, basename="dpia")
 router.register("sign-inspections", SignInspectionViewSet, basename="sign-inspection")
+router.register(
+    "subject-requests", requests.SubjectAccessRequestViewSet, basename="subject-request"
+)
+for slug, viewset in registers.VIEWSETS.items():
+    router.register(f"registers/{slug}", viewset, basename=slug)
+
+_steps = {
+    "verify": requests.SubjectRequestVerifyView,
+    "acknowledge": requests.SubjectRequestAcknowledgeView,
+    "start": requests.SubjectRequestStartView,
+    "extend": requests.SubjectRequestExtendView,
+    "close": requests.SubjectRequestCloseView,
+}
 
 urlpatterns = [
     # Before the router: "request" would otherwise be read as a grant's id.
@@ -53,5 +66,9 @@ urlpatterns = [
     path("dpias/<int:pk>/submit/", DpiaSubmitView.as_view(), name="dpia-submit"),
     path("dpias/<int:pk>/decide/", DpiaDecideView.as_view(), name="dpia-decide"),
     path("dpias/<int:pk>/withdraw/", DpiaWithdrawView.as_view(), name="dpia-withdraw"),
+    *[
+        path(f"subject-requests/<int:pk>/{name}/", view.as_view(), name=f"subject-request-{name}")
+        for name, view in _steps.items()
+    ],
     *router.urls,
 ]

@@ -1,7 +1,16 @@
 """Reads of the privacy app, split by domain: ``recording`` (segments, a day's coverage),
-``unmask`` (grants and what they open), ``transparency`` (notices, policies, signs, DPIAs).
-The un-mask and transparency reads are also importable from here."""
+``unmask`` (grants and what they open), ``transparency`` (notices, policies, signs, DPIAs),
+``registers`` (subject-access requests, breaches, transfers, reviews due). All but the
+recording reads are also importable from here."""
 
+from privacy.selectors.registers import (
+    breaches_for_dashboard,
+    register_reviews_due,
+    subject_requests_for_dashboard,
+    subject_requests_visible,
+    transfers_for_site,
+    transfers_without_valid_mechanism,
+)
 from privacy.selectors.transparency import (
     cameras_without_covering_sign,
     dpias_due_for_review,
@@ -23,6 +32,12 @@ from privacy.selectors.unmask import (
 )
 
 __all__ = [
+    "breaches_for_dashboard",
+    "register_reviews_due",
+    "subject_requests_for_dashboard",
+    "subject_requests_visible",
+    "transfers_for_site",
+    "transfers_without_valid_mechanism",
     "cameras_without_covering_sign",
     "dpias_due_for_review",
     "notice_history_public",

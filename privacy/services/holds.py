@@ -107,6 +107,12 @@ def legal_hold_release(*, actor, hold_id: int, note: str, request=None) -> Legal
     hold = LegalHold.objects.select_for_update().get(pk=hold_id)
     if hold.released_at is not None:
         raise ValidationError("This hold was already released.")
+    subject_request = getattr(hold, "subject_request", None)  # reverse one-to-one, or none
+    if subject_request is not None and subject_request.is_open:
+        raise ValidationError(
+            f"This hold keeps the footage of subject-access request {subject_request.reference}:"
+            " it is released when the request closes."
+        )
     if not (note or "").strip():
         raise ValidationError({"note": "Say why the hold ends."})
     hold.released_at = timezone.now()

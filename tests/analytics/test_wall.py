@@ -293,6 +293,8 @@ NAVIGATION = {
         ("compliance:report-list", "Reports"),
         ("privacy:hold-list", "Legal holds"),
         ("privacy:unmask-home", "Un-masks"),
+        ("privacy:request-list", "Access requests"),
+        ("privacy:register-index", "Registers"),
         ("api-docs", "API"),
     ],
     Role.ADMIN: [

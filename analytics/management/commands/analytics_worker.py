@@ -13,7 +13,7 @@ import logging
 import signal
 import threading
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 logger = logging.getLogger("analytics.worker")
 
@@ -63,7 +63,12 @@ class Command(BaseCommand):
         engine = AnalyticsEngine(
             capacity=options["cameras"], resync_seconds=options["resync_seconds"], **detectors
         )
-        engine.start()
+        from analytics.services.assessments import ModelNotDeployableError
+
+        try:
+            engine.start()
+        except ModelNotDeployableError as refusal:
+            raise CommandError(f"No camera is run: {refusal}") from None
         try:
             # A timed wait, so the signal handlers run promptly in this (the main) thread.
             while not stop.wait(1.0):
