@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -86,6 +85,14 @@ class SubjectCategory(models.TextChoices):
     PUBLIC = "public", "Members of the public passing by"
 
 
+def validate_subject_categories(value) -> None:
+    """Whom a camera films: a list of :class:`SubjectCategory` values."""
+    if not isinstance(value, list) or any(item not in SubjectCategory.values for item in value):
+        raise ValidationError(
+            f"Categories of people must be a list of: {', '.join(SubjectCategory.values)}."
+        )
+
+
 class CameraStatus(models.TextChoices):
     UNKNOWN = "unknown", "Not yet probed"
     ONLINE = "online", "Online"
@@ -129,10 +136,11 @@ class Camera(models.Model):
             "for it, and why it is not overridden by the rights of the people filmed."
         ),
     )
-    subject_categories = ArrayField(
-        models.CharField(max_length=16, choices=SubjectCategory.choices),
+    # A list of SubjectCategory values (JSON, so the embedded SQLite default stores it too).
+    subject_categories = models.JSONField(
         default=list,
         blank=True,
+        validators=[validate_subject_categories],
         help_text="Whom the camera films.",
     )
     films_public_space = models.BooleanField(

@@ -4,7 +4,7 @@ recognition on a camera."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -17,6 +17,12 @@ class DpiaAnalytic(models.TextChoices):
     PLATE_RECOGNITION = "plate_recognition", "Plate recognition"
     DETECTION = "detection", "People and vehicle detection"
     RECORDING = "recording", "Recording"
+
+
+def validate_dpia_analytics(value) -> None:
+    """The analytics a DPIA covers: a list of :class:`DpiaAnalytic` values."""
+    if not isinstance(value, list) or any(item not in DpiaAnalytic.values for item in value):
+        raise ValidationError(f"Analytics must be a list of: {', '.join(DpiaAnalytic.values)}.")
 
 
 class DpiaStatus(models.TextChoices):
@@ -47,9 +53,8 @@ class Dpia(models.Model):
         "measures to address the risks", blank=True, help_text="Art. 35(7)(d)"
     )
     cameras = models.ManyToManyField(Camera, related_name="dpias", blank=True)
-    analytics = ArrayField(
-        models.CharField(max_length=24, choices=DpiaAnalytic.choices), default=list, blank=True
-    )
+    # A list of DpiaAnalytic values (JSON, so the embedded SQLite default stores it too).
+    analytics = models.JSONField(default=list, blank=True, validators=[validate_dpia_analytics])
     status = models.CharField(
         max_length=16, choices=DpiaStatus.choices, default=DpiaStatus.DRAFT, editable=False
     )

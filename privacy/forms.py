@@ -89,6 +89,8 @@ class UnmaskNoteForm(forms.Form):
 class UnmaskPolicyForm(forms.Form):
     max_grant_minutes = forms.IntegerField(label="Longest grant (minutes)", min_value=1)
     max_live_minutes = forms.IntegerField(label="Longest live un-mask (minutes)", min_value=1)
+
+
 DATE = {"type": "date"}
 
 

@@ -15,6 +15,8 @@ def retention_purge() -> dict:
 @shared_task(name="privacy.tasks.unmask_grants_expire", ignore_result=True)
 def unmask_grants_expire() -> int:
     return unmask_grants_expire_service()
+
+
 @shared_task(name="privacy.tasks.transparency_daily", ignore_result=True)
 def transparency_daily() -> dict:
     """DPIAs past review stop covering recognition; a policy that took effect today is cited."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cameras.models import Camera, Site
+from cameras.models import Camera, Site, SubjectCategory
 from vms.api import RestrictedPrimaryKeyRelatedField
 
 # What the health probe measured: the probe's to write, never the client's.
@@ -60,6 +60,11 @@ class CameraSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="cameras-api:camera-detail")
     site = RestrictedPrimaryKeyRelatedField(model=Site)
     site_name = serializers.CharField(source="site.name", read_only=True)
+    subject_categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=SubjectCategory.choices),
+        required=False,
+        help_text="Whom the camera films.",
+    )
     source_url = serializers.CharField(
         write_only=True,
         required=False,

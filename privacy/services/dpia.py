@@ -41,7 +41,9 @@ def dpia_recognition_refusal(camera, analytic: str) -> str | None:
     label = RECOGNITION_LABELS[analytic]
     if camera.pk is None:
         return f"{label} needs an approved DPIA covering this camera: register the camera first."
-    covering = Dpia.objects.filter(cameras=camera.pk, analytics__contains=[analytic])
+    # A camera has a handful of DPIAs: which analytics each covers is checked here, the same
+    # way on PostgreSQL and the embedded SQLite (no JSON containment lookup there).
+    covering = [d for d in Dpia.objects.filter(cameras=camera.pk) if analytic in d.analytics]
     if any(dpia.in_force for dpia in covering):
         return None
     states = sorted({dpia.get_status_display().lower() for dpia in covering})

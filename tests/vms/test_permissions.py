@@ -140,7 +140,8 @@ CONFIGURATION = [
 # the DPO keep footage from retention (legal holds); only the DPO lets a longer retention apply.
 # Un-masking takes four eyes: guards and supervisors ask, supervisors and the DPO decide (never
 # their own), only the DPO revokes a grant and sets the limits; the admin has no part in it.
-# The DPO publishes privacy-policy versions an admin drafted and decides DPIAs.
+# The DPO publishes privacy-policy versions an admin drafted, decides DPIAs and approves the
+# assessments that let an AI model run.
 POLICY = {
     Role.GUARD: {Perm.VIEW_LIVE_VIDEO, Perm.TRIAGE_ALERT, Perm.REQUEST_UNMASK},
     Role.SUPERVISOR: {
@@ -162,6 +163,7 @@ POLICY = {
         Perm.SET_UNMASK_POLICY,
         Perm.PUBLISH_POLICY,
         Perm.DECIDE_DPIA,
+        Perm.APPROVE_MODEL_ASSESSMENT,
         *AUDIT,
     },
     Role.ADMIN: {
