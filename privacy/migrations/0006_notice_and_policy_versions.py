@@ -5,72 +5,150 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-class Migration(migrations.Migration):
+def immutable_trigger_install(apps, schema_editor):
+    """PostgreSQL refuses UPDATE and DELETE on published notice versions (the model and its
+    querysets refuse them on every database)."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(
+        """
+        CREATE FUNCTION privacy_noticeversion_immutable() RETURNS trigger AS $$
+        BEGIN
+            RAISE EXCEPTION 'Published notice versions are immutable';
+        END;
+        $$ LANGUAGE plpgsql
+        """,
+        params=None,
+    )
+    schema_editor.execute(
+        "CREATE TRIGGER privacy_noticeversion_immutable BEFORE UPDATE OR DELETE ON "
+        "privacy_noticeversion FOR EACH ROW EXECUTE FUNCTION privacy_noticeversion_immutable()"
+    )
 
+
+def immutable_trigger_remove(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(
+        "DROP TRIGGER IF EXISTS privacy_noticeversion_immutable ON privacy_noticeversion"
+    )
+    schema_editor.execute("DROP FUNCTION IF EXISTS privacy_noticeversion_immutable()")
+
+
+class Migration(migrations.Migration):
     dependencies = [
-        ('cameras', '0010_camera_lawful_basis_note_subjects_public_space'),
-        ('privacy', '0005_unmask_grants_and_policy'),
+        ("cameras", "0010_camera_lawful_basis_note_subjects_public_space"),
+        ("privacy", "0005_unmask_grants_and_policy"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PolicyVersion',
+            name="PolicyVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(blank=True, editable=False, null=True, unique=True)),
-                ('title', models.CharField(default='Privacy policy', max_length=200)),
-                ('text', models.TextField()),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', editable=False, max_length=16)),
-                ('effective_date', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('published_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('diff', models.JSONField(blank=True, default=list, editable=False)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('published_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.PositiveIntegerField(blank=True, editable=False, null=True, unique=True),
+                ),
+                ("title", models.CharField(default="Privacy policy", max_length=200)),
+                ("text", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        default="draft",
+                        editable=False,
+                        max_length=16,
+                    ),
+                ),
+                ("effective_date", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("published_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("diff", models.JSONField(blank=True, default=list, editable=False)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-number', '-id'],
-                'permissions': [('publish_policyversion', 'Publish a privacy-policy version (DPO)')],
+                "ordering": ["-number", "-id"],
+                "permissions": [
+                    ("publish_policyversion", "Publish a privacy-policy version (DPO)")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NoticeVersion',
+            name="NoticeVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('published_at', models.DateTimeField(auto_now_add=True)),
-                ('content', models.JSONField()),
-                ('printed', models.JSONField(default=dict)),
-                ('diff', models.JSONField(blank=True, default=list, help_text='[[op, line], ...] vs previous.')),
-                ('cause', models.CharField(blank=True, max_length=300)),
-                ('actor_username', models.CharField(blank=True, max_length=150)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notice_versions', to='cameras.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("published_at", models.DateTimeField(auto_now_add=True)),
+                ("content", models.JSONField()),
+                ("printed", models.JSONField(default=dict)),
+                (
+                    "diff",
+                    models.JSONField(
+                        blank=True, default=list, help_text="[[op, line], ...] vs previous."
+                    ),
+                ),
+                ("cause", models.CharField(blank=True, max_length=300)),
+                ("actor_username", models.CharField(blank=True, max_length=150)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notice_versions",
+                        to="cameras.site",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['site', '-number'],
-                'default_permissions': ('view',),
-                'constraints': [models.UniqueConstraint(fields=('site', 'number'), name='notice_version_unique')],
+                "ordering": ["site", "-number"],
+                "default_permissions": ("view",),
+                "constraints": [
+                    models.UniqueConstraint(fields=("site", "number"), name="notice_version_unique")
+                ],
             },
         ),
         # Published notice versions are a record of what people were told: the database refuses
-    # to change or delete them, whatever path a write takes.
-    migrations.RunSQL(
-        sql="""
-        CREATE FUNCTION privacy_noticeversion_immutable() RETURNS trigger AS $$
-        BEGIN
-            RAISE EXCEPTION 'Published notice versions are immutable';
-        END;
-        $$ LANGUAGE plpgsql;
-        CREATE TRIGGER privacy_noticeversion_immutable
-            BEFORE UPDATE OR DELETE ON privacy_noticeversion
-            FOR EACH ROW EXECUTE FUNCTION privacy_noticeversion_immutable();
-        """,
-        reverse_sql="""
-        DROP TRIGGER privacy_noticeversion_immutable ON privacy_noticeversion;
-        DROP FUNCTION privacy_noticeversion_immutable();
-        """,
-    ),
-]
+        # to change or delete them, whatever path a write takes.
+        migrations.RunPython(immutable_trigger_install, immutable_trigger_remove),
+    ]
