@@ -17,6 +17,7 @@ HOLDS = "privacy:hold-list"
 UNMASK = "privacy:unmask-home"
 DASHBOARD, REPORTS = "compliance:dashboard", "compliance:report-list"
 REQUESTS, REGISTERS = "privacy:request-list", "privacy:register-index"
+SIGNS, RECORDS = "privacy:sign-list", "privacy:records"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ MENU: tuple[MenuItem, ...] = (
     ),
     MenuItem(REQUESTS, "Access requests", ("privacy.view_subjectaccessrequest",)),
     MenuItem(REGISTERS, "Registers", ("privacy.view_breach",)),
+    MenuItem(RECORDS, "Records", (Perm.RUN_REPORT,)),  # of processing; self-assessments
+    MenuItem(SIGNS, "Signs", ("privacy.view_sign",)),
     # The API serves integrations over the whole estate.
     MenuItem(API, "API", ("cameras.view_camera",)),
 )

@@ -6,13 +6,14 @@ class PrivacyConfig(AppConfig):
     verbose_name = "Privacy: anonymisation"
 
     def ready(self) -> None:
-        from privacy import reports, signals
+        from privacy import reports, signals, tiles
 
         _register_audited_models()
         signals.connect()
         _gate_recognition()
         _register_retention()
         reports.register()  # the DPO's desk: report sections and the un-mask tile
+        tiles.register()  # and its obligation tiles (requests, breaches, signage, reviews)
 
 
 def _gate_recognition() -> None:

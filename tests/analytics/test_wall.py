@@ -295,6 +295,8 @@ NAVIGATION = {
         ("privacy:unmask-home", "Un-masks"),
         ("privacy:request-list", "Access requests"),
         ("privacy:register-index", "Registers"),
+        ("privacy:records", "Records"),
+        ("privacy:sign-list", "Signs"),
         ("api-docs", "API"),
     ],
     Role.ADMIN: [
@@ -305,6 +307,7 @@ NAVIGATION = {
         ("cameras:site-list", "Sites"),
         ("accounts:user-list", "Users"),
         ("compliance:access-event-list", "Audit trail"),
+        ("privacy:sign-list", "Signs"),
         ("api-docs", "API"),
     ],
 }
