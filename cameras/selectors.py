@@ -50,4 +50,4 @@ def camera_for_change(*, user, camera: Camera | int) -> Camera:
     missing camera otherwise. For services that write what hangs on a camera (zones, rules,
     privacy masks): concurrent edits of one camera's configuration run one after the other."""
     camera_id = camera.pk if isinstance(camera, Camera) else camera
-    return get_restricted_or_404(Camera.objects.select_for_update(), user, "change", pk=camera_id)
+    return get_restricted_or_404(Camera.objects.select_for_update(no_key=True), user, "change", pk=camera_id)

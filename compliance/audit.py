@@ -112,7 +112,9 @@ class AuditedUpdateQuerySetMixin:
             pks = list(self.values_list("pk", flat=True))
             rows = model._base_manager.using(self.db).filter(pk__in=pks)
             if connections[self.db].features.has_select_for_update:
-                rows = rows.select_for_update()
+                # NO KEY UPDATE, as the UPDATE itself takes: rows that others reference by
+                # foreign key (a camera's new alert) are not held up by it.
+                rows = rows.select_for_update(no_key=True)
             before = rows.in_bulk()
             count = super().update(**kwargs)
             after = model._base_manager.using(self.db).filter(pk__in=pks).in_bulk()

@@ -130,7 +130,7 @@ def site_create(*, actor, **fields: Any) -> Site:
 @transaction.atomic
 def site_update(*, actor, site: Site, **fields: Any) -> Site:
     """Change a site's details; the actor must be allowed to change that site."""
-    site = get_restricted_or_404(Site.objects.select_for_update(), actor, "change", pk=site.pk)
+    site = get_restricted_or_404(Site.objects.select_for_update(no_key=True), actor, "change", pk=site.pk)
     for name, value in fields.items():
         if name in SITE_FIELDS:
             setattr(site, name, value)
@@ -172,7 +172,7 @@ def camera_update(*, actor, camera: Camera, **fields: Any) -> Camera:
     or in the URL): credentials are bound to the host they were entered for.
     """
     camera = get_restricted_or_404(
-        Camera.objects.select_for_update(), actor, "change", pk=camera.pk
+        Camera.objects.select_for_update(no_key=True), actor, "change", pk=camera.pk
     )
     fields = {k: v for k, v in fields.items() if k in CAMERA_FIELDS}
     if fields.get("source_url") in (camera.source_url, camera.source_url_display):

@@ -43,7 +43,10 @@ def camera_status_record(
     codec, the probe's schedule), saved in the same write. Returns whether the status or its
     message changed; a camera deleted meanwhile is left alone (``False``).
     """
-    camera = Camera.objects.select_for_update().filter(pk=camera_id).first()
+    # NO KEY UPDATE: status writes queue behind each other, never behind (or ahead of) the
+    # worker's alert and segment inserts that reference the camera (FOR KEY SHARE): those
+    # took the audit chain's lock in the other order and deadlocked with FOR UPDATE.
+    camera = Camera.objects.select_for_update(no_key=True).filter(pk=camera_id).first()
     if camera is None:
         return False
     if message is None:

@@ -153,7 +153,7 @@ def recognition_lapse(*, camera_ids=None, cause: str) -> list[tuple[int, str]]:
         cameras = cameras.filter(pk__in=camera_ids)
     turned_off = []
     with acting_as():  # the change log shows the system did it
-        for camera in cameras.select_for_update():
+        for camera in cameras.select_for_update(no_key=True):
             fields = []
             for analytic in (FACE, PLATE):
                 field = RECOGNITION_FIELDS[analytic]

@@ -76,7 +76,7 @@ def policy_current_summary() -> dict | None:
 def notice_publish(*, site_id: int, cause: str, actor=None) -> NoticeVersion | None:
     """Publish a new version of the site's notice if the live configuration changed what it
     says; returns it, or None when the notice is already current."""
-    site = Site.objects.select_for_update().get(pk=site_id)
+    site = Site.objects.select_for_update(no_key=True).get(pk=site_id)
     content = notice_content_build(site, policy=policy_current_summary())
     previous = NoticeVersion.objects.filter(site=site).order_by("-number").first()
     if previous is not None and previous.content == content:
