@@ -1,9 +1,8 @@
 """Encryption at rest: MB/s to seal and to open media on this machine, against writing and
-reading the same bytes as plain files (the peer), and the purge of expired items.
+reading the same bytes as plain files (the peer). (The purge at volume: bench/retention_purge.py.)
 
     source bin/bootstrap
     python bench/media_crypto.py                 # 64 MB of media in 4 MB files; ~10 s
-    python bench/media_crypto.py --purge 100000  # also: retention purge of N expired alerts
                                                  # (PostgreSQL throwaway db; ~1-2 min per 100k)
 
 Sealing and opening go through ``privacy.sealed_files`` exactly as the media storage does
@@ -70,62 +69,13 @@ def crypto_rates(total_mb: int, file_mb: int) -> None:
     print(f"  size overhead {overhead * 100:.3f} % (16-byte tag per 64 KiB chunk + header)")
 
 
-def purge_rate(count: int) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from _harness import BenchStack
-
-    with BenchStack(database="postgres") as stack:
-        stack.setup_django()
-        from datetime import UTC, datetime, timedelta
-
-        from django.core.files.base import ContentFile
-        from django.core.files.storage import default_storage
-
-        from analytics.models import Alert
-        from privacy.services.retention import retention_purge
-        from tests.factories import CameraFactory
-
-        camera = CameraFactory(retention_hours=72)
-        now = datetime.now(UTC)
-        start = time.perf_counter()
-        rows, snapshot = [], b"\xff\xd8" + os.urandom(2000)
-        for n in range(count):
-            at = now - timedelta(days=4 + n % 20, seconds=n)
-            name = f"alerts/{camera.pk}/{at:%Y/%m/%d}/bench-{n}-snapshot.jpg"
-            default_storage.save(name, ContentFile(snapshot))
-            rows.append(
-                Alert(
-                    camera=camera,
-                    kind="person_in_zone",
-                    occurred_at=at,
-                    snapshot=name,
-                    dedupe_key=f"bench-{n}",
-                )
-            )
-        Alert.objects.bulk_create(rows, batch_size=5000)
-        print(
-            f"purge: {count} expired alerts with a sealed snapshot each, built in "
-            f"{time.perf_counter() - start:.1f} s"
-        )
-        start = time.perf_counter()
-        summary = retention_purge()
-        seconds = time.perf_counter() - start
-        print(
-            f"  retention_purge: {summary.items} items, {summary.keys_destroyed} day keys "
-            f"destroyed in {seconds:.1f} s ({summary.items / seconds:.0f} items/s)"
-        )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--total-mb", type=int, default=64)
     parser.add_argument("--file-mb", type=int, default=4)
-    parser.add_argument("--purge", type=int, default=0, help="also purge N expired alerts")
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPU(s)")
     crypto_rates(args.total_mb, args.file_mb)
-    if args.purge:
-        purge_rate(args.purge)
 
 
 if __name__ == "__main__":
