@@ -58,6 +58,7 @@ def test_the_form_keeps_recording_settings_it_leaves_out():
         "site": camera.site.pk,
         "purpose": camera.purpose,
         "lawful_basis": camera.lawful_basis,
+        "lawful_basis_note": camera.lawful_basis_note,
         "retention_hours": camera.retention_hours,
         "enabled": "on",
         "analytics_enabled": "on",
