@@ -160,13 +160,13 @@ def _verification_for(report: Report, context: ReportContext) -> dict:
     }
 
 
-def audit_verification_run(*, actor=None, since: int = 0) -> VerificationRun:
+def audit_verification_run(*, actor=None, since: int = 0, workers: int = 1) -> VerificationRun:
     """Recompute the chain (``compliance.chain.audit_verify``) and keep the result, for the
     dashboard and reports; recorded as an AUDIT_VERIFY access event."""
     from compliance.chain import audit_verify
 
     started = timezone.now()
-    result = audit_verify(since=since)
+    result = audit_verify(since=since, workers=workers)
     with transaction.atomic():
         run = VerificationRun.objects.create(
             started_at=started, finished_at=timezone.now(), since_seq=since, ok=result.ok,

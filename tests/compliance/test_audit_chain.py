@@ -157,3 +157,20 @@ def test_concurrent_writers_never_fork_the_chain():
     seqs = list(AuditChainLink.objects.order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1)) and len(seqs) >= 40
     assert audit_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verifying_in_parallel_finds_what_one_pass_finds():
+    """``--workers``: ranges verified by separate processes, each from the link before it."""
+    events = some_records(12)
+    assert audit_verify(workers=3).ok
+    tenth = AuditChainLink.objects.order_by("seq").values_list("seq", flat=True)[9]
+    with transaction.atomic():  # (what someone with database access does, committed)
+        raw("UPDATE compliance_accessevent SET reason = 'edited' WHERE id = %s", [events[6].pk])
+        raw("DELETE FROM compliance_auditchainlink WHERE seq = %s", [tenth])
+    one_pass = audit_verify(workers=1)
+    parallel = audit_verify(workers=3)
+    assert parallel.links == one_pass.links
+    assert [str(b) for b in parallel.breaks] == [str(b) for b in one_pass.breaks]
+    assert any(b.problem == "edited" and str(events[6].pk) in b.record for b in parallel.breaks)
+    assert any(b.problem == "deleted" and b.seq == tenth + 1 for b in parallel.breaks)

@@ -1,4 +1,7 @@
-"""``manage.py audit_verify [--since N]``: recompute the audit chain and its signed checkpoints."""
+"""``manage.py audit_verify [--since N] [--workers N]``: recompute the audit chain and its signed
+checkpoints."""
+
+import os
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -14,10 +17,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--since", type=int, default=0, help="start at this link number")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=min(os.cpu_count() or 1, 8),
+            help="processes hashing at once (default: the CPU cores, up to 8)",
+        )
 
-    def handle(self, *args, since, **options):
+    def handle(self, *args, since, workers, **options):
         # Kept as a verification run (the dashboard shows the last one) and an access event.
-        result = audit_verification_run(since=since).result
+        result = audit_verification_run(since=since, workers=max(workers, 1)).result
         if not result.ok:
             for problem in result.breaks[:20]:
                 self.stderr.write(str(problem))
