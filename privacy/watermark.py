@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 import cv2
 import numpy as np
 
-from privacy.video import DEFAULT_PRESET, VideoEncodingError, ffmpeg_path
+from privacy.video import FragmentedH264Encoder, VideoEncodingError, ffmpeg_path
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 WATERMARK_CRF = 23
@@ -102,42 +102,19 @@ def decode_frames(chunks, *, width: int, height: int) -> Iterator[np.ndarray]:
 
 
 def encode_fragmented(frames, *, width: int, height: int, fps: float) -> bytes:
-    """Frames as H.264 in fragmented MP4 bytes (``ffmpeg`` through pipes)."""
-    command = [
-        ffmpeg_path(), "-nostdin", "-hide_banner", "-loglevel", "error",
-        "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{width}x{height}",
-        "-r", f"{fps:.6g}", "-i", "pipe:0", "-an", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2",
-        "-c:v", "libx264", "-preset", DEFAULT_PRESET, "-crf", str(WATERMARK_CRF),
-        "-pix_fmt", "yuv420p", "-movflags", "frag_keyframe+empty_moov+default_base_moof",
-        "-f", "mp4", "pipe:1",
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    output: list[bytes] = []
-    errors: list[bytes] = []
-    readers = [
-        threading.Thread(target=lambda: output.append(process.stdout.read()), daemon=True),
-        threading.Thread(target=lambda: errors.append(process.stderr.read()), daemon=True),
-    ]
-    for reader in readers:
-        reader.start()
-    count = 0
+    """Frames as H.264 in fragmented MP4 bytes: the recorder's encoder
+    (:class:`privacy.video.FragmentedH264Encoder`), at the watermark's quality."""
+    encoder = FragmentedH264Encoder(width=width, height=height, fps=fps, crf=WATERMARK_CRF)
     try:
         for frame in frames:
-            process.stdin.write(np.ascontiguousarray(frame).data)
-            count += 1
-    except (BrokenPipeError, OSError):
-        pass
-    finally:
-        process.stdin.close()
-    code = process.wait()
-    for reader in readers:
-        reader.join()
-    if code != 0 or count == 0:
-        message = b"".join(errors).decode(errors="replace")[-2000:] or "no frames"
-        raise VideoEncodingError(f"could not encode the watermarked video: {message}")
-    return b"".join(output)
+            encoder.write(frame)
+    except BaseException:
+        encoder.abort()
+        raise
+    if encoder.frames == 0:
+        encoder.abort()
+        raise VideoEncodingError("could not encode the watermarked video: no frames")
+    return encoder.finish()
 
 
 def watermarked_clip(
