@@ -25,6 +25,7 @@ from privacy.forms_requests import (
 )
 from privacy.models import SubjectAccessRequest
 from privacy.selectors import subject_requests_visible
+from privacy.selectors.recording import subject_request_footage
 from privacy.services import requests as services
 from vms.client_address import client_address
 from vms.forms import apply_service_errors
@@ -140,7 +141,12 @@ def request_detail(request, pk: int):
                 apply_service_errors(form, error)
             else:
                 return redirect(subject_request)
-    return render(request, "privacy/request_detail.html", {"item": subject_request, "forms": forms})
+    footage = subject_request_footage(user=user, subject_request=subject_request)
+    return render(
+        request,
+        "privacy/request_detail.html",
+        {"item": subject_request, "forms": forms, "footage": footage},
+    )
 
 
 @require_safe

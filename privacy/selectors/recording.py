@@ -67,3 +67,32 @@ def recording_coverage(
         else:
             ranges.append([seg_start, seg_end])
     return [(max(a, start), min(b, end)) for a, b in ranges]
+
+
+def subject_request_footage(*, user, subject_request) -> list[dict]:
+    """What is recorded of a subject-access request's cameras in its time window: per camera
+    the user may see, the stretches of anonymised footage and their total length (to find the
+    requester; the playback page shows the alerts around them)."""
+    cameras = (
+        Camera.objects.restrict(user, "view")
+        .filter(pk__in=subject_request.cameras.values("pk"))
+        .select_related("site")
+        .order_by("name")
+    )
+    found = []
+    for camera in cameras:
+        ranges = recording_coverage(
+            user=user,
+            camera_id=camera.pk,
+            start=subject_request.window_start,
+            end=subject_request.window_end,
+        )
+        found.append(
+            {
+                "camera": camera,
+                "ranges": ranges,
+                "seconds": round(sum((b - a).total_seconds() for a, b in ranges)),
+                "at": int((ranges[0][0] if ranges else subject_request.window_start).timestamp()),
+            }
+        )
+    return found

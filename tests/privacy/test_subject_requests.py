@@ -374,3 +374,31 @@ def test_the_requests_hold_is_released_only_by_closing_the_request(dpo, camera):
         legal_hold_release(actor=supervisor, hold_id=item.legal_hold_id, note="Tidy up")
     item.legal_hold.refresh_from_db()
     assert item.legal_hold.released_at is None
+
+
+def test_the_request_shows_the_footage_recorded_in_its_window(dpo, camera):
+    from privacy.models import RecordingSegment, RecordingTrack
+
+    request = receive(dpo, camera)
+    inside = request.window_start + timedelta(minutes=10)
+    for n, track in enumerate((RecordingTrack.ANONYMISED, RecordingTrack.ORIGINAL)):
+        RecordingSegment.objects.create(
+            camera=camera,
+            track=track,
+            started_at=inside,
+            ended_at=inside + timedelta(seconds=30),
+            name=f"recordings/{camera.pk}/x/{n}.mp4",
+        )
+    RecordingSegment.objects.create(  # outside the window: not the requester's
+        camera=camera,
+        track=RecordingTrack.ANONYMISED,
+        started_at=request.window_end + timedelta(hours=1),
+        ended_at=request.window_end + timedelta(hours=1, seconds=30),
+        name=f"recordings/{camera.pk}/x/late.mp4",
+    )
+    client = Client()
+    client.force_login(dpo)
+    page = client.get(request.get_absolute_url()).content.decode()
+    footage = page[page.index('id="request-footage"') :]
+    assert camera.name in footage and "30 s" in footage  # the anonymised stretch, once
+    assert f"/analytics/cameras/{camera.pk}/recordings/?at={int(inside.timestamp())}" in footage
