@@ -18,6 +18,8 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Round
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from analytics.models import (
     Alert,
@@ -37,7 +39,12 @@ VERDICTS = {
 }
 
 
-def utc_day(moment: dt.datetime) -> dt.date:
+def utc_day(moment: dt.datetime | str) -> dt.date:
+    """The UTC day of a moment (as saved: a datetime, or the ISO text a caller assigned)."""
+    if isinstance(moment, str):
+        moment = parse_datetime(moment)
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
     return moment.astimezone(dt.UTC).date()
 
 
