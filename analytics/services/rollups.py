@@ -55,10 +55,13 @@ def stats_mark_stale(*, camera_id: int, day: dt.date) -> None:
     )
 
 
-def stats_rollup_refresh(*, batch: int = BATCH) -> int:
-    """Recompute every stale camera-day; returns how many were recomputed."""
+def stats_rollup_refresh(*, batch: int = BATCH, rounds: int | None = None) -> int:
+    """Recompute every stale camera-day (or ``rounds`` batches of them, oldest first: what a
+    page does before it reads, at a bounded cost); returns how many were recomputed."""
     done = 0
-    while True:
+    while rounds is None or rounds > 0:
+        if rounds is not None:
+            rounds -= 1
         with transaction.atomic():
             stale = list(
                 StatsStale.objects.select_for_update(skip_locked=True).order_by("day", "camera_id")[
@@ -71,6 +74,7 @@ def stats_rollup_refresh(*, batch: int = BATCH) -> int:
             for mark in stale:
                 _recompute(camera_id=mark.camera_id, day=mark.day)
         done += len(stale)
+    return done
 
 
 def _bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:

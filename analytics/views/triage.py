@@ -31,6 +31,7 @@ from analytics.selectors.stats import (
     RUBBER_STAMP_MIN_CONFIRMED_SHARE,
     RUBBER_STAMP_MIN_DECISIONS,
 )
+from analytics.services.rollups import stats_rollup_refresh
 from vms.forms import apply_service_errors
 from vms.pagination import page_for_request
 from vms.permissions import Perm, has_permission, permission_required
@@ -285,6 +286,9 @@ def review(request):
     """False-positive statistics per camera and rule, threshold suggestions, and per person
     the decisions and the rubber-stamp flag."""
     days = _period(request.GET.get("days"))
+    # The scheduler recomputes the statistics every minute; what was decided since is folded
+    # in first (a bounded batch), so a supervisor sees the decisions just made.
+    stats_rollup_refresh(rounds=1)
     return render(
         request,
         "triage/review.html",
