@@ -22,6 +22,7 @@ const timeZone = root.dataset.timeZone || "UTC";
 const AHEAD_SECONDS = 30; // buffered ahead of the playing position
 const BEHIND_SECONDS = 90; // kept behind it
 const JUMP_SECONDS = 2; // a hole in the buffer shorter than this is skipped while playing
+const FETCH_TIMEOUT_MS = 20000; // a segment request taking longer is abandoned and retried
 
 let segments = [];
 let alerts = [];
@@ -92,6 +93,11 @@ async function append(segment, bytes) {
   sourceBuffer.timestampOffset = segment.start - dayStart;
   sourceBuffer.appendBuffer(bytes);
   await whenIdle();
+  if (playWhenReady) {
+    // Play was pressed before there was anything to play: it plays now.
+    playWhenReady = false;
+    video.play().catch((error) => console.warn("playback:", error));
+  }
 }
 
 async function trimBehind() {
@@ -122,7 +128,15 @@ async function pump() {
     while (mine === generation && next < segments.length) {
       const segment = segments[next];
       if (segment.start - dayStart > video.currentTime + AHEAD_SECONDS && bufferedAhead() > 5) break;
-      const response = await fetch(segment.url, { credentials: "same-origin" });
+      // A request that hangs (a busy server) is given up and tried again by the watchdog.
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), FETCH_TIMEOUT_MS);
+      let response;
+      try {
+        response = await fetch(segment.url, { credentials: "same-origin", signal: abort.signal });
+      } finally {
+        clearTimeout(timer);
+      }
       if (!response.ok) throw new Error(`segment ${segment.id}: ${response.status}`);
       const bytes = new Uint8Array(await response.arrayBuffer());
       if (mine !== generation) break;
@@ -314,6 +328,7 @@ playButton.addEventListener("click", () => {
   if (!sourceBuffer) {
     playWhenReady = !playWhenReady;
   } else if (video.paused) {
+    if (video.readyState === 0) playWhenReady = true; // nothing appended yet: play on arrival
     video.play().catch((error) => console.warn("playback:", error));
   } else {
     video.pause();
