@@ -18,7 +18,12 @@ def scope_for(kind: str, object_id: str) -> ReportScope | None:
 
 def scope_choices(user) -> list[tuple[str, str, str]]:
     """People whose actions a report can be about (the accounts the user may list)."""
-    people = get_user_model().objects.filter(is_service_account=False).order_by("username")
+    people = (
+        get_user_model()
+        .objects.restrict(user, "view")
+        .filter(is_service_account=False)
+        .order_by("username")
+    )
     return [("user", str(pk), f"User: {name}") for pk, name in people.values_list("pk", "username")]
 
 

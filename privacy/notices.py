@@ -14,6 +14,7 @@ import os
 from django.conf import settings
 
 from cameras.models import Camera, LawfulBasis, Site, SubjectCategory
+from privacy.clocks import GDPR_COUNTRIES
 
 DEFAULT_RECIPIENTS = [
     "Staff of the controller who need to see video for the purposes above",
@@ -26,40 +27,10 @@ RIGHTS = [
     "Objection: object to filming based on legitimate interests.",
     "Complaint: complain to your data protection authority.",
 ]
-# Jurisdictions whose law requires a notice where people are filmed: a camera without a
-# covering sign there is blocked by default rather than merely flagged.
-NOTICE_REQUIRED_COUNTRIES = {
-    *[
-        "AT",
-        "BE",
-        "BG",
-        "HR",
-        "CY",
-        "CZ",
-        "DK",
-        "EE",
-        "FI",
-        "FR",
-        "DE",
-        "GR",
-        "HU",
-        "IE",
-        "IT",
-        "LV",
-        "LT",
-        "LU",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SK",
-        "SI",
-        "ES",
-        "SE",
-    ],
-    *["IS", "LI", "NO", "GB", "CH"],
-}
+# Jurisdictions whose law requires a notice where people are filmed (the GDPR's and its UK
+# and Swiss counterparts): a camera without a covering sign there is blocked by default rather
+# than merely flagged.
+NOTICE_REQUIRED_COUNTRIES = GDPR_COUNTRIES
 
 
 def _setting(name: str, default: str = "") -> str:
